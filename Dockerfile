@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+#
+# One image for every role: `docker run IMAGE gateway|worker|all` (default: all).
+# Build: docker build -t kafka-chat .
+
+# ---- build: install everything, compile, then drop the dev dependencies ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+
+# The lock file decides the exact tree; copy it alone first so this layer is
+# cached until a dependency changes.
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+
+COPY . .
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime: compiled code and production dependencies only ----
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Owned by root and only readable by the `node` user the process runs as, so
+# the running service cannot rewrite its own code or dependencies.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+
+USER node
+EXPOSE 4000
+
+ENTRYPOINT ["node", "dist/src/main.js"]
+CMD ["all"]

@@ -1,0 +1,53 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Admin, Kafka } from 'kafkajs';
+import type { Config } from './config';
+import { Gateway } from './gateway/server';
+import { createKafka } from './kafka/client';
+import { ensureTopics } from './kafka/topics';
+import type { Logger } from './log';
+import { openStore } from './store/orm';
+import { Worker } from './worker/worker';
+
+export type Role = 'gateway' | 'worker';
+
+export interface App {
+  kafka: Kafka;
+  admin: Admin;
+  orm: MikroORM;
+  gateway: Gateway | null;
+  worker: Worker | null;
+  stop(): Promise<void>;
+}
+
+/** Connects to Kafka and PostgreSQL, prepares topics and schema, then starts the given roles. */
+export async function startApp(config: Config, roles: readonly Role[], log: Logger): Promise<App> {
+  const kafka = createKafka(config, `chat-${config.instanceId}`, log);
+  const admin = kafka.admin();
+  await admin.connect();
+  let orm: MikroORM | null = null;
+  let gateway: Gateway | null = null;
+  let worker: Worker | null = null;
+  const stop = async () => {
+    // The gateway first: it stops taking requests while the worker finishes what is queued.
+    await gateway?.stop();
+    await worker?.stop();
+    await orm?.close();
+    await admin.disconnect();
+  };
+  try {
+    await ensureTopics(admin, config);
+    orm = await openStore(config.databaseUrl);
+    if (roles.includes('worker')) {
+      worker = new Worker(kafka, orm, config, log);
+      await worker.start();
+    }
+    if (roles.includes('gateway')) {
+      gateway = new Gateway(kafka, admin, orm, config, log);
+      await gateway.start();
+    }
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+  return { kafka, admin, orm, gateway, worker, stop };
+}

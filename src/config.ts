@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+
+/** Every environment variable the service reads (docker-compose.yml is checked against this list). */
+export const CONFIG_ENV_VARS = [
+  'NODE_ENV',
+  'PORT',
+  'KAFKA_BROKERS',
+  'DATABASE_URL',
+  'JWT_SECRET',
+  'KAFKA_TOPIC_PREFIX',
+  'KAFKA_PARTITIONS',
+  'KAFKA_REPLICATION_FACTOR',
+  'KAFKA_MIN_INSYNC_REPLICAS',
+  'COMMAND_TIMEOUT_MS',
+  'TOKEN_TTL_SECONDS',
+  'INSTANCE_ID',
+] as const;
+
+type Env = Partial<Record<(typeof CONFIG_ENV_VARS)[number], string>>;
+
+export interface Topics {
+  commands: string;
+  messages: string;
+  replies: string;
+  deadLetter: string;
+}
+
+export interface Config {
+  production: boolean;
+  port: number;
+  kafkaBrokers: string[];
+  databaseUrl: string;
+  jwtSecret: string;
+  topics: Topics;
+  partitions: number;
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  /** How long a mutation waits for the worker's reply; also the command's lifetime. */
+  commandTimeoutMs: number;
+  tokenTtlSeconds: number;
+  /** Names this process's own consumer groups (replies, live messages). */
+  instanceId: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEV_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/chat';
+export const DEFAULT_KAFKA_BROKER = '127.0.0.1:9092';
+
+export function topicNames(prefix: string): Topics {
+  return {
+    commands: `${prefix}.commands`,
+    messages: `${prefix}.messages`,
+    replies: `${prefix}.replies`,
+    deadLetter: `${prefix}.dead-letter`,
+  };
+}
+
+/**
+ * Reads the whole configuration at once and reports every problem together,
+ * so a bad deployment is fixed in one round instead of one variable at a time.
+ */
+export function loadConfig(env: Env = process.env as Env, warn: (msg: string) => void = console.warn): Config {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+
+  const int = (name: keyof Env, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const port = int('PORT', 4000, 0, 65535);
+  const partitions = int('KAFKA_PARTITIONS', 6, 1, 1000);
+  const replicationFactor = int('KAFKA_REPLICATION_FACTOR', 1, 1, 10);
+  const minInsyncReplicas = int('KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 10);
+  if (minInsyncReplicas > replicationFactor) {
+    problems.push(
+      `KAFKA_MIN_INSYNC_REPLICAS (${minInsyncReplicas}) must not exceed KAFKA_REPLICATION_FACTOR (${replicationFactor})`,
+    );
+  }
+  const commandTimeoutMs = int('COMMAND_TIMEOUT_MS', 5000, 100, 120_000);
+  const tokenTtlSeconds = int('TOKEN_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600);
+
+  const brokersRaw = env.KAFKA_BROKERS ?? (production ? '' : DEFAULT_KAFKA_BROKER);
+  const kafkaBrokers = brokersRaw
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (kafkaBrokers.length === 0) problems.push('KAFKA_BROKERS is required (comma-separated host:port list)');
+  for (const broker of kafkaBrokers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) problems.push(`KAFKA_BROKERS entry "${broker}" is not host:port`);
+  }
+
+  const databaseUrl = env.DATABASE_URL ?? (production ? '' : DEFAULT_DATABASE_URL);
+  if (!databaseUrl) {
+    problems.push('DATABASE_URL is required (postgres://user:password@host:port/database)');
+  } else if (!/^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(databaseUrl)) {
+    problems.push('DATABASE_URL must look like postgres://user:password@host:port/database');
+  }
+
+  let jwtSecret = env.JWT_SECRET ?? '';
+  if (!jwtSecret) {
+    if (production) problems.push('JWT_SECRET is required in production (at least 32 characters)');
+    else {
+      jwtSecret = DEV_JWT_SECRET;
+      warn('JWT_SECRET is not set: using a development secret; never run like this in production');
+    }
+  } else if (jwtSecret.length < 32) {
+    problems.push('JWT_SECRET must be at least 32 characters');
+  }
+
+  const prefix = env.KAFKA_TOPIC_PREFIX ?? 'chat';
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$/.test(prefix)) {
+    problems.push(`KAFKA_TOPIC_PREFIX "${prefix}" may hold only letters, digits, '.', '_' and '-'`);
+  }
+
+  const instanceId = env.INSTANCE_ID || randomUUID().slice(0, 8);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(instanceId)) {
+    problems.push(`INSTANCE_ID "${instanceId}" may hold only letters, digits, '.', '_' and '-' (at most 64)`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    production,
+    port,
+    kafkaBrokers,
+    databaseUrl,
+    jwtSecret,
+    topics: Object.freeze(topicNames(prefix)),
+    partitions,
+    replicationFactor,
+    minInsyncReplicas,
+    commandTimeoutMs,
+    tokenTtlSeconds,
+    instanceId,
+  });
+}

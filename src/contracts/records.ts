@@ -1,0 +1,176 @@
+/**
+ * The Kafka record formats shared by the gateway and the worker: commands
+ * (chat.commands), message events (chat.messages) and replies (chat.replies).
+ * Values are JSON; this file imports nothing so both sides agree on one shape.
+ */
+
+export const RECORD_VERSION = 1;
+
+/** Header naming the gateway instance that waits for a command's reply. */
+export const REPLY_TO_HEADER = 'reply-to';
+/** Header graphql-kafkajs-subscriptions routes live messages by; its value is the room id. */
+export const CHANNEL_HEADER = 'channel';
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  displayName: string;
+  statusMessage: string;
+  createdAt: string;
+  lastLoginAt: string | null;
+  lastLogoutAt: string | null;
+}
+
+export interface AttachmentRecord {
+  name: string;
+  contentType: string;
+  size: number;
+  url: string;
+}
+
+export type MessageKind = 'TEXT' | 'FILE' | 'SYSTEM';
+
+/** A stored message as events and replies carry it: complete, so fan-out needs no database read. */
+export interface MessageRecord {
+  id: string;
+  roomId: string;
+  seq: number;
+  kind: MessageKind;
+  body: string;
+  sender: PublicUser | null;
+  attachment: AttachmentRecord | null;
+  clientMessageId: string | null;
+  createdAt: string;
+}
+
+export interface CommandPayloads {
+  SignUp: { userId: string; username: string; passwordHash: string; displayName: string; email: string | null };
+  RecordLogin: { userId: string };
+  AddFriend: { friendId: string };
+  CreateRoom: { roomId: string; name: string; memberIds: string[] };
+  SendChat: {
+    roomId: string;
+    body: string;
+    clientMessageId: string | null;
+    attachment: AttachmentRecord | null;
+  };
+}
+export type CommandType = keyof CommandPayloads;
+export const COMMAND_TYPES: readonly CommandType[] = ['SignUp', 'RecordLogin', 'AddFriend', 'CreateRoom', 'SendChat'];
+
+export interface CommandEnvelope<T extends CommandType = CommandType> {
+  v: number;
+  /** Unique per attempt; the worker applies a command id at most once. */
+  id: string;
+  type: T;
+  /** The user on whose behalf the command runs (null only for SignUp). */
+  actorId: string | null;
+  /** Epoch ms after which the worker drops the command: its caller has given up. */
+  deadline: number;
+  payload: CommandPayloads[T];
+}
+export type Command = { [T in CommandType]: CommandEnvelope<T> }[CommandType];
+
+export interface CommandResults {
+  SignUp: { userId: string };
+  RecordLogin: { userId: string };
+  AddFriend: { friendId: string };
+  CreateRoom: { roomId: string };
+  SendChat: { message: MessageRecord };
+}
+
+export interface ReplyError {
+  code: string;
+  message: string;
+}
+export type Reply =
+  | { v: number; commandId: string; ok: true; result: unknown }
+  | { v: number; commandId: string; ok: false; error: ReplyError };
+
+export interface MessageEvent {
+  v: number;
+  type: 'message';
+  message: MessageRecord;
+}
+
+/** Why a record could not be used; it goes to the dead-letter topic with this reason. */
+export class RecordFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecordFormatError';
+  }
+}
+
+function parseObject(value: Buffer | string | null): Record<string, unknown> {
+  if (value === null) throw new RecordFormatError('record has no value');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString());
+  } catch {
+    throw new RecordFormatError('record value is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new RecordFormatError('record value is not a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const isUuid = (v: unknown): boolean => isString(v) && UUID.test(v);
+const isObjectOrNull = (v: unknown) => v === null || (typeof v === 'object' && !Array.isArray(v));
+
+/** The fields each command payload must have, so a malformed command is set aside instead of retried. */
+const PAYLOAD_FIELDS: { [T in CommandType]: Record<keyof CommandPayloads[T], (v: unknown) => boolean> } = {
+  SignUp: {
+    userId: isUuid,
+    username: isString,
+    passwordHash: isString,
+    displayName: isString,
+    email: (v) => v === null || isString(v),
+  },
+  RecordLogin: { userId: isUuid },
+  AddFriend: { friendId: isUuid },
+  CreateRoom: { roomId: isUuid, name: isString, memberIds: (v) => Array.isArray(v) && v.every(isUuid) },
+  SendChat: {
+    roomId: isUuid,
+    body: isString,
+    clientMessageId: (v) => v === null || isString(v),
+    attachment: isObjectOrNull,
+  },
+};
+
+export function parseCommand(value: Buffer | string | null): Command {
+  const o = parseObject(value);
+  if (o.v !== RECORD_VERSION) throw new RecordFormatError(`unsupported command version ${String(o.v)}`);
+  if (!isString(o.id) || o.id.length === 0 || o.id.length > 64) throw new RecordFormatError('command has no valid id');
+  if (!isString(o.type) || !(COMMAND_TYPES as readonly string[]).includes(o.type)) {
+    throw new RecordFormatError(`unknown command type ${JSON.stringify(o.type)}`);
+  }
+  if (o.actorId !== null && !isUuid(o.actorId)) throw new RecordFormatError('command actorId is not a uuid');
+  if (typeof o.deadline !== 'number') throw new RecordFormatError('command has no deadline');
+  const payload = o.payload as Record<string, unknown> | null;
+  if (typeof payload !== 'object' || payload === null) throw new RecordFormatError('command has no payload');
+  for (const [field, valid] of Object.entries(PAYLOAD_FIELDS[o.type as CommandType])) {
+    if (!(valid as (v: unknown) => boolean)(payload[field])) {
+      throw new RecordFormatError(`${o.type} command has a missing or invalid "${field}"`);
+    }
+  }
+  return o as unknown as Command;
+}
+
+export function parseReply(value: Buffer | string | null): Reply {
+  const o = parseObject(value);
+  if (!isString(o.commandId)) throw new RecordFormatError('reply has no commandId');
+  if (typeof o.ok !== 'boolean') throw new RecordFormatError('reply has no ok flag');
+  return o as unknown as Reply;
+}
+
+export function parseMessageEvent(value: Buffer | string | null): MessageEvent {
+  const o = parseObject(value);
+  const m = o.message as Record<string, unknown> | undefined;
+  if (o.type !== 'message' || typeof m !== 'object' || m === null) throw new RecordFormatError('not a message event');
+  if (!isString(m.roomId) || typeof m.seq !== 'number') throw new RecordFormatError('message event lacks roomId or seq');
+  return o as unknown as MessageEvent;
+}

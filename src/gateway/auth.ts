@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { hash, verify, type Options as Argon2Options } from '@node-rs/argon2';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { Config } from '../config';
+import { unauthenticated } from '../errors';
+
+const ALGORITHM = 'HS256';
+const ISSUER = 'kafka-chat';
+/** argon2id (the package's `Algorithm.Argon2id`, a const enum that transpile-only builds cannot read) at OWASP's minimum cost. */
+const ARGON2: Argon2Options = { algorithm: 2 as Argon2Options['algorithm'], memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, ARGON2);
+}
+
+/** Verified even for unknown users (against this hash), so response time does not tell names apart. */
+let unknownUserHash: Promise<string> | undefined;
+
+export async function passwordMatches(storedHash: string | null, password: string): Promise<boolean> {
+  unknownUserHash ??= hash('no user has this password', ARGON2);
+  const ok = await verify(storedHash ?? (await unknownUserHash), password).catch(() => false);
+  return ok && storedHash !== null;
+}
+
+export interface Viewer {
+  userId: string;
+  tokenId: string;
+  expiresAt: Date;
+}
+
+export class Tokens {
+  private readonly key: Uint8Array;
+
+  constructor(private readonly config: Pick<Config, 'jwtSecret' | 'tokenTtlSeconds'>) {
+    this.key = new TextEncoder().encode(config.jwtSecret);
+  }
+
+  async issue(userId: string): Promise<{ token: string; expiresAt: Date }> {
+    const expiresAt = new Date(Date.now() + this.config.tokenTtlSeconds * 1000);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: ALGORITHM })
+      .setSubject(userId)
+      .setJti(randomUUID())
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .sign(this.key);
+    return { token, expiresAt };
+  }
+
+  /** Reads `Bearer <token>`; UNAUTHENTICATED for anything malformed, forged, expired or of another algorithm. */
+  async verify(authorization: string): Promise<Viewer> {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (!match) throw unauthenticated('expected an Authorization header of the form "Bearer <token>"');
+    try {
+      const { payload } = await jwtVerify(match[1], this.key, { algorithms: [ALGORITHM], issuer: ISSUER });
+      if (!payload.sub || !payload.jti || !payload.exp) throw unauthenticated('invalid token');
+      return { userId: payload.sub, tokenId: payload.jti, expiresAt: new Date(payload.exp * 1000) };
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw unauthenticated('token expired; log in again');
+      throw unauthenticated('invalid token');
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { unauthenticated, type UserError } from '../errors';
+import type { CommandBus } from '../kafka/command-bus';
+import type { Tokens, Viewer } from './auth';
+import type { LiveMessages } from './live';
+
+/** What the resolvers use: reads go to PostgreSQL, writes to the command bus. */
+export interface Services {
+  orm: MikroORM;
+  bus: CommandBus;
+  live: LiveMessages;
+  tokens: Tokens;
+}
+
+export interface Context {
+  viewer: Viewer | null;
+  /** Why the presented token was refused; raised only by operations that need a viewer. */
+  authError: UserError | null;
+  /** A fork per operation: no identity map is shared between requests. */
+  em: EntityManager;
+  services: Services;
+}
+
+export function requireViewer(ctx: Context): Viewer {
+  if (!ctx.viewer) throw ctx.authError ?? unauthenticated();
+  return ctx.viewer;
+}

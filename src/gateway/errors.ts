@@ -1,0 +1,51 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ServiceUnavailableError, UserError } from '../errors';
+import type { Logger } from '../log';
+
+/** GraphQL's own request errors (syntax, validation, variables) are the client's: BAD_USER_INPUT. */
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * The one place where errors become what a client sees: a contract code in
+ * `extensions.code`, a message meant for people, and never a stack trace, SQL
+ * or infrastructure detail. Faults are logged here with what the client lacks.
+ */
+export function toClientError(
+  formatted: GraphQLFormattedError,
+  original: unknown,
+  log: Logger,
+  production: boolean,
+): GraphQLFormattedError {
+  const graphqlError = original instanceof GraphQLError ? original : null;
+  const cause = graphqlError?.originalError ?? original;
+  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+  if (cause instanceof UserError) {
+    return { ...base, message: cause.message, extensions: { code: cause.code } };
+  }
+  if (cause instanceof ServiceUnavailableError) {
+    return { ...base, message: cause.message, extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true, ...cause.details } };
+  }
+  const code = formatted.extensions?.code;
+  // graphql-js raises errors about the request itself (a bad argument value, say) without a cause.
+  if ((typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) || (graphqlError && !graphqlError.originalError)) {
+    return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  log.error('unexpected error while serving a request', {
+    path: formatted.path,
+    err: cause instanceof Error ? cause.message : String(cause),
+    stack: cause instanceof Error ? cause.stack : undefined,
+  });
+  return {
+    ...base,
+    message: production ? 'Internal server error' : `Internal server error: ${formatted.message}`,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

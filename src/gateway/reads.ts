@@ -1,0 +1,153 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MessageRecord } from '../contracts/records';
+import { badInput, forbidden, notFound } from '../errors';
+import { LIMITS } from '../rules';
+import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type Row } from '../store/rows';
+import { MessageType, RoomType, UserType, type MessageConnectionType } from './types';
+
+/**
+ * The gateway's read side: queries straight against PostgreSQL, each answer
+ * built in a fixed number of queries however many rooms or members it holds.
+ */
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
+
+export async function loadUser(em: EntityManager, userId: string, viewerId: string | null): Promise<UserType | null> {
+  const [row] = await em.execute(`select ${USER_COLUMNS}, email from users where id = ?`, [userId]);
+  if (!row) return null;
+  return UserType.from(publicUser(row), userId === viewerId ? (row.email as string | null) : null);
+}
+
+export async function loadFriends(em: EntityManager, viewerId: string): Promise<UserType[]> {
+  const rows = await em.execute(
+    `select ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} from friendships f
+     join users u on u.id = f.friend_id where f.user_id = ? order by u.username`,
+    [viewerId],
+  );
+  return rows.map((row: Row) => UserType.from(publicUser(row)));
+}
+
+/** The viewer's rooms (or the given ones among them), most recently active first, fully built in four queries. */
+export async function loadRooms(em: EntityManager, viewerId: string, onlyRoomId?: string): Promise<RoomType[]> {
+  const rooms = await em.execute(
+    `select r.*, m.last_read_seq from rooms r join room_members m on m.room_id = r.id and m.user_id = ?
+     ${onlyRoomId ? 'where r.id = ?' : ''} order by r.last_activity_at desc, r.id`,
+    onlyRoomId ? [viewerId, onlyRoomId] : [viewerId],
+  );
+  if (rooms.length === 0) return [];
+  const ids = rooms.map((r: Row) => String(r.id));
+  const [members, lastMessages, unread] = await Promise.all([
+    em.execute(
+      `select m.room_id, ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} from room_members m
+       join users u on u.id = m.user_id where m.room_id in (${placeholders(ids.length)}) order by m.joined_at, u.username`,
+      ids,
+    ),
+    em.execute(
+      `select ${MESSAGE_WITH_SENDER} join rooms r on r.id = m.room_id and m.seq = r.last_seq
+       where m.room_id in (${placeholders(ids.length)})`,
+      ids,
+    ),
+    em.execute(
+      `select msg.room_id, count(*)::int as unread from messages msg
+       join room_members m on m.room_id = msg.room_id and m.user_id = ?
+       where msg.room_id in (${placeholders(ids.length)}) and msg.seq > m.last_read_seq
+         and msg.sender_id is distinct from ?
+       group by msg.room_id`,
+      [viewerId, ...ids, viewerId],
+    ),
+  ]);
+  const membersByRoom = new Map<string, UserType[]>();
+  for (const row of members) {
+    const list = membersByRoom.get(String(row.room_id)) ?? [];
+    list.push(UserType.from(publicUser(row)));
+    membersByRoom.set(String(row.room_id), list);
+  }
+  const lastByRoom = new Map(lastMessages.map((row: Row) => [String(row.room_id), messageWithSender(row)]));
+  const unreadByRoom = new Map(unread.map((row: Row) => [String(row.room_id), Number(row.unread)]));
+  return rooms.map((row: Row) => {
+    const id = String(row.id);
+    const last = lastByRoom.get(id);
+    return Object.assign(new RoomType(), {
+      id,
+      name: String(row.name),
+      createdAt: new Date(row.created_at as string),
+      members: membersByRoom.get(id) ?? [],
+      lastSeq: Number(row.last_seq),
+      lastMessage: last ? MessageType.from(last) : null,
+      lastReadSeq: Number(row.last_read_seq),
+      unreadCount: unreadByRoom.get(id) ?? 0,
+    });
+  });
+}
+
+/** NOT_FOUND when the room does not exist, FORBIDDEN when the viewer is not a member; else the room's lastSeq. */
+export async function requireMembership(em: EntityManager, viewerId: string, roomId: string): Promise<number> {
+  const [row] = await em.execute(
+    `select r.last_seq, m.user_id from rooms r left join room_members m on m.room_id = r.id and m.user_id = ?
+     where r.id = ?`,
+    [viewerId, roomId],
+  );
+  if (!row) throw notFound('no such room');
+  if (!row.user_id) throw forbidden('only members can read this room');
+  return Number(row.last_seq);
+}
+
+/** Stored messages of a room with afterSeq < seq < beforeSeq, ascending, at most `limit` from the chosen end. */
+export async function loadMessages(
+  em: EntityManager,
+  roomId: string,
+  range: { afterSeq?: number; beforeSeq?: number; limit: number; fromEnd: boolean },
+): Promise<MessageRecord[]> {
+  const rows = await em.execute(
+    `select ${MESSAGE_WITH_SENDER} where m.room_id = ? and m.seq > ? and m.seq < ?
+     order by m.seq ${range.fromEnd ? 'desc' : 'asc'} limit ?`,
+    [roomId, range.afterSeq ?? 0, range.beforeSeq ?? 2 ** 31 - 1, range.limit],
+  );
+  const messages = rows.map(messageWithSender);
+  return range.fromEnd ? messages.reverse() : messages;
+}
+
+function parseCursor(name: string, cursor: string | null | undefined): number | undefined {
+  if (cursor === null || cursor === undefined) return undefined;
+  const seq = /^\d{1,10}$/.test(cursor) ? Number(cursor) : NaN;
+  if (!Number.isSafeInteger(seq)) throw badInput(`${name} is not a valid cursor`);
+  return seq;
+}
+
+function pageSize(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > LIMITS.pageMax) {
+    throw badInput(`${name} must be from 1 to ${LIMITS.pageMax}`);
+  }
+  return value;
+}
+
+/**
+ * A Relay connection over seq. Cursors are the seq itself; since seqs are
+ * 1..lastSeq without gaps, whether a page has neighbours is known without
+ * another query. Neither `first` nor `last` means the newest 50.
+ */
+export async function messagesPage(
+  em: EntityManager,
+  viewerId: string,
+  args: { roomId: string; first?: number | null; after?: string | null; last?: number | null; before?: string | null },
+): Promise<MessageConnectionType> {
+  if (args.first != null && args.last != null) throw badInput('give either first or last, not both');
+  const afterSeq = parseCursor('after', args.after);
+  const beforeSeq = parseCursor('before', args.before);
+  const fromEnd = args.first == null;
+  const limit = args.first != null ? pageSize('first', args.first) : args.last != null ? pageSize('last', args.last) : 50;
+  const lastSeq = await requireMembership(em, viewerId, args.roomId);
+  const messages = await loadMessages(em, args.roomId, { afterSeq, beforeSeq, limit, fromEnd });
+  const edges = messages.map((m) => ({ cursor: String(m.seq), node: MessageType.from(m) }));
+  const firstSeq = messages[0]?.seq;
+  const endSeq = messages[messages.length - 1]?.seq;
+  return {
+    edges,
+    pageInfo: {
+      hasPreviousPage: firstSeq !== undefined ? firstSeq > 1 : (afterSeq ?? 0) > 0 && lastSeq > 0,
+      hasNextPage: endSeq !== undefined ? endSeq < lastSeq : beforeSeq !== undefined && beforeSeq <= lastSeq,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { notFound, unauthenticated } from '../../errors';
+import { LIMITS, checkEmail, checkMaxLength, checkPassword, normalizeUsername } from '../../rules';
+import { hashPassword, passwordMatches } from '../auth';
+import { requireViewer, type Context } from '../context';
+import { loadUser } from '../reads';
+import { AuthPayloadType, SignUpInput, UserType } from '../types';
+
+async function authPayload(ctx: Context, userId: string): Promise<AuthPayloadType> {
+  const user = await loadUser(ctx.em, userId, userId);
+  if (!user) throw new Error(`user ${userId} vanished after its command was applied`);
+  const { token, expiresAt } = await ctx.services.tokens.issue(userId);
+  return Object.assign(new AuthPayloadType(), { token, expiresAt, user });
+}
+
+@Resolver()
+export class AccountResolver {
+  @Mutation(() => AuthPayloadType, { description: 'CONFLICT when the username is taken.' })
+  async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: Context): Promise<AuthPayloadType> {
+    const username = normalizeUsername(input.username);
+    checkPassword(input.password);
+    const displayName = checkMaxLength('displayName', (input.displayName ?? '').trim() || username, LIMITS.displayNameMax);
+    const email = input.email ? checkEmail(input.email) : null;
+    const userId = randomUUID();
+    // Only the hash travels through Kafka; the password never leaves this process.
+    const passwordHash = await hashPassword(input.password);
+    await ctx.services.bus.send('SignUp', userId, null, { userId, username, passwordHash, displayName, email });
+    return authPayload(ctx, userId);
+  }
+
+  @Mutation(() => AuthPayloadType, {
+    description: 'UNAUTHENTICATED, with one message for either wrong name or wrong password.',
+  })
+  async login(
+    @Arg('username', () => String) username: string,
+    @Arg('password', () => String) password: string,
+    @Ctx() ctx: Context,
+  ): Promise<AuthPayloadType> {
+    const [row] = await ctx.em.execute('select id, password_hash from users where username = ?', [
+      username.trim().toLowerCase(),
+    ]);
+    const ok = await passwordMatches((row?.password_hash as string | undefined) ?? null, password);
+    if (!row || !ok) throw unauthenticated('wrong username or password');
+    const userId = String(row.id);
+    await ctx.services.bus.send('RecordLogin', userId, userId, { userId });
+    return authPayload(ctx, userId);
+  }
+
+  @Query(() => UserType)
+  async me(@Ctx() ctx: Context): Promise<UserType> {
+    const viewer = requireViewer(ctx);
+    const user = await loadUser(ctx.em, viewer.userId, viewer.userId);
+    if (!user) throw notFound('your account no longer exists');
+    return user;
+  }
+}

@@ -1,0 +1,24 @@
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { notFound } from '../../errors';
+import { checkId } from '../../rules';
+import { requireViewer, type Context } from '../context';
+import { loadFriends, loadUser } from '../reads';
+import { UserType } from '../types';
+
+@Resolver()
+export class FriendResolver {
+  @Query(() => [UserType])
+  async friends(@Ctx() ctx: Context): Promise<UserType[]> {
+    return loadFriends(ctx.em, requireViewer(ctx).userId);
+  }
+
+  @Mutation(() => UserType, { description: 'Friendship is mutual: both users see each other in `friends`.' })
+  async addFriend(@Arg('userId', () => ID) userId: string, @Ctx() ctx: Context): Promise<UserType> {
+    const viewer = requireViewer(ctx);
+    const friendId = checkId('userId', userId);
+    await ctx.services.bus.send('AddFriend', viewer.userId, viewer.userId, { friendId });
+    const friend = await loadUser(ctx.em, friendId, viewer.userId);
+    if (!friend) throw notFound('no such user');
+    return friend;
+  }
+}

@@ -1,0 +1,88 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { MessageRecord } from '../../contracts/records';
+import { badInput } from '../../errors';
+import { LIMITS, checkId, checkMaxLength, checkMessageBody } from '../../rules';
+import { requireViewer, type Context } from '../context';
+import { HISTORY_PAGE } from '../live';
+import { loadMessages, messagesPage, requireMembership } from '../reads';
+import { MessageConnectionType, MessageType, SendChatInput } from '../types';
+
+function checkAttachment(input: SendChatInput['attachment']) {
+  if (!input) return null;
+  const name = checkMaxLength('attachment.name', input.name.trim(), 255);
+  if (!name) throw badInput('attachment.name must not be empty');
+  const contentType = checkMaxLength('attachment.contentType', input.contentType.trim(), 255);
+  if (!contentType) throw badInput('attachment.contentType must not be empty');
+  if (!Number.isInteger(input.size) || input.size < 0) throw badInput('attachment.size must be a non-negative integer');
+  let url: URL;
+  try {
+    url = new URL(input.url);
+  } catch {
+    throw badInput('attachment.url is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput('attachment.url must be http(s)');
+  checkMaxLength('attachment.url', input.url, 2048);
+  return { name, contentType, size: input.size, url: input.url };
+}
+
+@Resolver()
+export class MessageResolver {
+  @Mutation(() => MessageType)
+  async sendChat(@Arg('input', () => SendChatInput) input: SendChatInput, @Ctx() ctx: Context): Promise<MessageType> {
+    const viewer = requireViewer(ctx);
+    const roomId = checkId('roomId', input.roomId);
+    const attachment = checkAttachment(input.attachment);
+    const body = checkMessageBody(input.body, attachment !== null);
+    const clientMessageId = input.clientMessageId ?? null;
+    if (clientMessageId !== null) {
+      checkMaxLength('clientMessageId', clientMessageId, LIMITS.clientMessageIdMax);
+      if (clientMessageId.length === 0) throw badInput('clientMessageId must not be empty');
+    }
+    const { message } = await ctx.services.bus.send('SendChat', roomId, viewer.userId, {
+      roomId,
+      body,
+      clientMessageId,
+      attachment,
+    });
+    return MessageType.from(message);
+  }
+
+  @Query(() => MessageConnectionType, {
+    description: 'History of a room the viewer belongs to; `last: 50` gives the newest 50.',
+  })
+  async messages(
+    @Arg('roomId', () => ID) roomId: string,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('last', () => Int, { nullable: true }) last: number | null,
+    @Arg('before', () => String, { nullable: true }) before: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<MessageConnectionType> {
+    const viewer = requireViewer(ctx);
+    return messagesPage(ctx.em, viewer.userId, { roomId: checkId('roomId', roomId), first, after, last, before });
+  }
+
+  @Subscription(() => MessageType, {
+    description:
+      'New messages of a room, in seq order, for members only. With afterSeq, first\nevery stored message with seq > afterSeq, then live ones: no gap and no\nrepeat between the two, so a client that reconnects with the last seq it saw\nmisses nothing.',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as Context;
+      const viewer = requireViewer(ctx);
+      const roomId = checkId('roomId', args.roomId as string);
+      const afterSeq = (args.afterSeq as number | null | undefined) ?? null;
+      if (afterSeq !== null && afterSeq < 0) throw badInput('afterSeq must not be negative');
+      await requireMembership(ctx.em, viewer.userId, roomId);
+      const orm = ctx.services.orm;
+      return ctx.services.live.open(roomId, afterSeq, (from, before) =>
+        loadMessages(orm.em.fork(), roomId, { afterSeq: from, beforeSeq: before, limit: HISTORY_PAGE, fromEnd: false }),
+      );
+    },
+  })
+  roomMessages(
+    @Root() message: MessageRecord,
+    @Arg('roomId', () => ID) _roomId: string,
+    @Arg('afterSeq', () => Int, { nullable: true }) _afterSeq: number | null,
+  ): MessageType {
+    return MessageType.from(message);
+  }
+}

@@ -1,0 +1,148 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import express from 'express';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Admin, Kafka } from 'kafkajs';
+import { WebSocketServer } from 'ws';
+import type { Config } from '../config';
+import { UserError } from '../errors';
+import { CommandBus } from '../kafka/command-bus';
+import type { Logger } from '../log';
+import { Tokens, type Viewer } from './auth';
+import type { Context, Services } from './context';
+import { toClientError } from './errors';
+import { LiveMessages } from './live';
+import { buildChatSchema } from './schema';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** WebSocket close code for a missing or bad token (graphql-ws's Forbidden). */
+export const CLOSE_FORBIDDEN = 4403;
+
+/**
+ * GraphQL over HTTP (Apollo Server) and graphql-ws on one port and path.
+ * Never writes the database: mutations go through the command bus.
+ */
+export class Gateway {
+  private readonly services: Services;
+  private readonly httpServer: Server;
+  private apollo: ApolloServer<Context> | null = null;
+
+  constructor(
+    kafka: Kafka,
+    admin: Admin,
+    orm: MikroORM,
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    this.services = {
+      orm,
+      bus: new CommandBus(kafka, admin, config, log),
+      live: new LiveMessages(kafka, admin, config, log),
+      tokens: new Tokens(config),
+    };
+    this.httpServer = createServer();
+  }
+
+  /** The HTTP URL of the GraphQL endpoint once started (ws:// on the same path). */
+  get url(): string {
+    const { port } = this.httpServer.address() as AddressInfo;
+    return `http://127.0.0.1:${port}${GRAPHQL_PATH}`;
+  }
+
+  get openSubscriptions(): number {
+    return this.services.live.openStreams;
+  }
+
+  async start(): Promise<void> {
+    await this.services.bus.start();
+    await this.services.live.start();
+    const schema = await buildChatSchema();
+    const wsServer = new WebSocketServer({ server: this.httpServer, path: GRAPHQL_PATH });
+    const sockets = this.serveWebSocket(schema, wsServer);
+
+    const format = (formatted: GraphQLFormattedError, error: unknown) =>
+      toClientError(formatted, error, this.log, this.config.production);
+    this.apollo = new ApolloServer<Context>({
+      schema,
+      formatError: format,
+      includeStacktraceInErrorResponses: false,
+      introspection: true,
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer }),
+        // On drain graphql-ws closes every socket with 1001 (going away); clients resume elsewhere with afterSeq.
+        { serverWillStart: async () => ({ drainServer: async () => void (await sockets.dispose()) }) },
+      ],
+    });
+    await this.apollo.start();
+
+    const app = express();
+    app.disable('x-powered-by');
+    app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+    app.use(
+      GRAPHQL_PATH,
+      express.json({ limit: '1mb' }),
+      expressMiddleware(this.apollo, {
+        context: async ({ req }) => this.context(await this.viewerFrom(req.headers.authorization)),
+      }),
+    );
+    this.httpServer.on('request', app);
+    await new Promise<void>((resolve, reject) => {
+      this.httpServer.once('error', reject);
+      this.httpServer.listen(this.config.port, () => resolve());
+    });
+    this.log.info('gateway listening', { url: this.url });
+  }
+
+  private serveWebSocket(schema: GraphQLSchema, wsServer: WebSocketServer) {
+    const format = (errors: readonly GraphQLFormattedError[], originals: readonly unknown[]) =>
+      errors.map((e, i) => toClientError(e, originals[i], this.log, this.config.production));
+    return useServer<Record<string, unknown> | undefined, { viewer?: Viewer }>(
+      {
+        schema,
+        onConnect: async (ctx) => {
+          const authorization = ctx.connectionParams?.authorization;
+          if (typeof authorization !== 'string') return false;
+          try {
+            ctx.extra.viewer = await this.services.tokens.verify(authorization);
+            return true;
+          } catch {
+            return false; // graphql-ws closes with 4403 Forbidden
+          }
+        },
+        context: (ctx) => this.context(ctx.extra.viewer ?? null),
+        onError: (_ctx, _id, _payload, errors) => format(errors, errors),
+        onNext: (_ctx, _id, _payload, _args, result) =>
+          result.errors ? { ...result, errors: format(result.errors, result.errors) } : undefined,
+      },
+      wsServer,
+    );
+  }
+
+  private async viewerFrom(authorization: string | undefined): Promise<Viewer | UserError | null> {
+    if (!authorization) return null;
+    return this.services.tokens.verify(authorization).catch((err: UserError) => err);
+  }
+
+  private context(viewer: Viewer | UserError | null): Context {
+    return {
+      viewer: viewer instanceof UserError ? null : viewer,
+      authError: viewer instanceof UserError ? viewer : null,
+      em: this.services.orm.em.fork(),
+      services: this.services,
+    };
+  }
+
+  /** Stops accepting, lets in-flight requests finish, closes sockets with 1001, leaves its consumer groups. */
+  async stop(): Promise<void> {
+    if (this.apollo) await this.apollo.stop();
+    else if (this.httpServer.listening) await new Promise((resolve) => this.httpServer.close(resolve));
+    await this.services.live.stop();
+    await this.services.bus.stop();
+  }
+}

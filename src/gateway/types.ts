@@ -1,0 +1,155 @@
+import { GraphQLScalarType, Kind } from 'graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { AttachmentRecord, MessageKind, MessageRecord, PublicUser } from '../contracts/records';
+
+/** The contract's DateTime: ISO-8601 in UTC on the wire, Date inside. */
+export const DateTimeScalar = new GraphQLScalarType<Date, string>({
+  name: 'DateTime',
+  description: 'An instant in time, as an ISO-8601 string in UTC.',
+  serialize(value) {
+    const date = value instanceof Date ? value : new Date(String(value));
+    if (Number.isNaN(date.getTime())) throw new TypeError('DateTime cannot represent an invalid date');
+    return date.toISOString();
+  },
+  parseValue(value) {
+    const date = new Date(String(value));
+    if (typeof value !== 'string' || Number.isNaN(date.getTime())) throw new TypeError('DateTime must be an ISO-8601 string');
+    return date;
+  },
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING || Number.isNaN(new Date(ast.value).getTime())) {
+      throw new TypeError('DateTime must be an ISO-8601 string');
+    }
+    return new Date(ast.value);
+  },
+});
+
+export const MessageKindEnum = { TEXT: 'TEXT', FILE: 'FILE', SYSTEM: 'SYSTEM' } as const satisfies Record<MessageKind, MessageKind>;
+registerEnumType(MessageKindEnum, {
+  name: 'MessageKind',
+  valuesConfig: { SYSTEM: { description: 'Written by the service: a member joined, was invited, or left.' } },
+});
+
+@ObjectType('User')
+export class UserType {
+  @Field(() => ID) id!: string;
+  @Field(() => String, { description: 'Unique, 3-32 characters of [a-z0-9_.], case-insensitive.' }) username!: string;
+  @Field(() => String) displayName!: string;
+  @Field(() => String, { nullable: true, description: 'Only visible to the user themself; null for everyone else.' })
+  email!: string | null;
+  @Field(() => String, { description: 'Free-text status line, at most 140 characters.' }) statusMessage!: string;
+  @Field(() => DateTimeScalar) createdAt!: Date;
+  @Field(() => DateTimeScalar, { nullable: true }) lastLoginAt!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true }) lastLogoutAt!: Date | null;
+
+  /** `email` is passed only when the viewer is this user. */
+  static from(user: PublicUser, email: string | null = null): UserType {
+    return Object.assign(new UserType(), {
+      ...user,
+      email,
+      createdAt: new Date(user.createdAt),
+      lastLoginAt: user.lastLoginAt ? new Date(user.lastLoginAt) : null,
+      lastLogoutAt: user.lastLogoutAt ? new Date(user.lastLogoutAt) : null,
+    });
+  }
+}
+
+@ObjectType('AuthPayload')
+export class AuthPayloadType {
+  @Field(() => String, { description: 'A bearer token for HTTP and WebSocket requests.' }) token!: string;
+  @Field(() => DateTimeScalar) expiresAt!: Date;
+  @Field(() => UserType) user!: UserType;
+}
+
+@ObjectType('Attachment')
+export class AttachmentType {
+  @Field(() => String) name!: string;
+  @Field(() => String) contentType!: string;
+  @Field(() => Int, { description: 'Size in bytes.' }) size!: number;
+  @Field(() => String) url!: string;
+}
+
+@ObjectType('Message')
+export class MessageType {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) roomId!: string;
+  @Field(() => Int, { description: 'Position in the room: 1, 2, 3, ... with no gaps and no repeats.' }) seq!: number;
+  @Field(() => MessageKindEnum) kind!: MessageKind;
+  @Field(() => String) body!: string;
+  @Field(() => UserType, { nullable: true, description: 'Null for SYSTEM messages.' }) sender!: UserType | null;
+  @Field(() => AttachmentType, { nullable: true }) attachment!: AttachmentRecord | null;
+  @Field(() => String, { nullable: true, description: "The sender's idempotency key, echoed back." })
+  clientMessageId!: string | null;
+  @Field(() => DateTimeScalar) createdAt!: Date;
+  @Field(() => Boolean, { description: 'Whether the viewer has bookmarked this message.' }) bookmarked!: boolean;
+
+  static from(message: MessageRecord, bookmarked = false): MessageType {
+    return Object.assign(new MessageType(), {
+      ...message,
+      sender: message.sender ? UserType.from(message.sender) : null,
+      createdAt: new Date(message.createdAt),
+      bookmarked,
+    });
+  }
+}
+
+@ObjectType('Room')
+export class RoomType {
+  @Field(() => ID) id!: string;
+  @Field(() => String) name!: string;
+  @Field(() => DateTimeScalar) createdAt!: Date;
+  @Field(() => [UserType]) members!: UserType[];
+  @Field(() => Int, { description: 'seq of the newest message, 0 for an empty room.' }) lastSeq!: number;
+  @Field(() => MessageType, { nullable: true }) lastMessage!: MessageType | null;
+  @Field(() => Int, { description: "The viewer's read marker: the highest seq they have read." }) lastReadSeq!: number;
+  @Field(() => Int, { description: "Messages after the viewer's read marker that others sent." }) unreadCount!: number;
+}
+
+@ObjectType('PageInfo')
+export class PageInfoType {
+  @Field(() => Boolean) hasNextPage!: boolean;
+  @Field(() => Boolean) hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true }) startCursor!: string | null;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+@ObjectType('MessageEdge')
+export class MessageEdgeType {
+  @Field(() => String) cursor!: string;
+  @Field(() => MessageType) node!: MessageType;
+}
+
+@ObjectType('MessageConnection', { description: 'Relay-style connection, ordered by seq ascending.' })
+export class MessageConnectionType {
+  @Field(() => [MessageEdgeType]) edges!: MessageEdgeType[];
+  @Field(() => PageInfoType) pageInfo!: PageInfoType;
+}
+
+@InputType('SignUpInput')
+export class SignUpInput {
+  @Field(() => String) username!: string;
+  @Field(() => String, { description: '8-128 characters.' }) password!: string;
+  @Field(() => String, { nullable: true }) displayName?: string | null;
+  @Field(() => String, { nullable: true }) email?: string | null;
+}
+
+@InputType('AttachmentInput')
+export class AttachmentInput {
+  @Field(() => String) name!: string;
+  @Field(() => String) contentType!: string;
+  @Field(() => Int) size!: number;
+  @Field(() => String) url!: string;
+}
+
+@InputType('SendChatInput')
+export class SendChatInput {
+  @Field(() => ID) roomId!: string;
+  @Field(() => String, { description: '1-4000 characters; may be empty only when an attachment is given.' }) body!: string;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Idempotency key chosen by the client (at most 64 characters). Sending the\nsame key again in the same room returns the first message, never a copy.',
+  })
+  clientMessageId?: string | null;
+  @Field(() => AttachmentInput, { nullable: true, description: 'Makes it a FILE message.' }) attachment?: AttachmentInput | null;
+}

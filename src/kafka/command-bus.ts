@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import type { Config } from '../config';
+import {
+  RECORD_VERSION,
+  REPLY_TO_HEADER,
+  parseReply,
+  type CommandEnvelope,
+  type CommandPayloads,
+  type CommandResults,
+  type CommandType,
+  type Reply,
+} from '../contracts/records';
+import { ServiceUnavailableError, UserError, isUserErrorCode } from '../errors';
+import { errorFields, type Logger } from '../log';
+import { createGroupAtEnd, deleteGroupQuietly } from './client';
+
+interface Pending {
+  /** null: no reply will come (timed out or shutting down). */
+  resolve(reply: Reply | null): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The gateway's side of the write path: produces a command and waits, bounded,
+ * for the worker's reply. Replies carry this instance's id in a header; each
+ * gateway reads chat.replies in a consumer group of its own and keeps only its
+ * replies, so a reply reaches the instance that waits for it however many run.
+ */
+export class CommandBus {
+  private readonly producer: Producer;
+  private readonly consumer: Consumer;
+  private readonly groupId: string;
+  private readonly pending = new Map<string, Pending>();
+  private readonly instanceTag: Buffer;
+
+  constructor(
+    kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly config: Pick<Config, 'topics' | 'instanceId' | 'commandTimeoutMs'>,
+    private readonly log: Logger,
+  ) {
+    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    this.groupId = `${config.topics.replies}.gateway.${config.instanceId}`;
+    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
+    this.instanceTag = Buffer.from(config.instanceId);
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await createGroupAtEnd(this.admin, this.groupId, this.config.topics.replies);
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.config.topics.replies });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        const to = message.headers?.[REPLY_TO_HEADER];
+        // Cheap header check first: most replies in a multi-gateway setup are someone else's.
+        if (!Buffer.isBuffer(to) || !to.equals(this.instanceTag)) return;
+        let reply: Reply;
+        try {
+          reply = parseReply(message.value);
+        } catch (err) {
+          this.log.warn('dropping unreadable reply', errorFields(err));
+          return;
+        }
+        const waiter = this.pending.get(reply.commandId);
+        if (!waiter) return; // its caller already gave up
+        this.pending.delete(reply.commandId);
+        clearTimeout(waiter.timer);
+        waiter.resolve(reply);
+      },
+    });
+  }
+
+  /**
+   * Sends a command and returns the worker's result. A user error in the reply
+   * is thrown as UserError; no reply within the bound is SERVICE_UNAVAILABLE
+   * with the command id, because the outcome is then unknown.
+   */
+  async send<T extends CommandType>(
+    type: T,
+    key: string,
+    actorId: string | null,
+    payload: CommandPayloads[T],
+  ): Promise<CommandResults[T]> {
+    const command: CommandEnvelope<T> = {
+      v: RECORD_VERSION,
+      id: randomUUID(),
+      type,
+      actorId,
+      deadline: Date.now() + this.config.commandTimeoutMs,
+      payload,
+    };
+    const replied = new Promise<Reply | null>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(command.id);
+        resolve(null);
+      }, this.config.commandTimeoutMs);
+      this.pending.set(command.id, { resolve, timer });
+    });
+    try {
+      await this.producer.send({
+        topic: this.config.topics.commands,
+        messages: [{ key, value: JSON.stringify(command), headers: { [REPLY_TO_HEADER]: this.instanceTag } }],
+      });
+    } catch (err) {
+      this.forget(command.id);
+      this.log.warn('could not enqueue command', { commandId: command.id, type, ...errorFields(err) });
+      throw new ServiceUnavailableError('The service is unavailable; the request was not accepted. Retry later.', {
+        commandId: command.id,
+        outcome: 'NOT_APPLIED',
+      });
+    }
+    const reply = await replied;
+    if (reply === null) {
+      throw new ServiceUnavailableError(
+        'The service did not confirm the request in time; its outcome is unknown. Retrying with the same clientMessageId is safe.',
+        { commandId: command.id, outcome: 'UNKNOWN' },
+      );
+    }
+    if (reply.ok) return reply.result as CommandResults[T];
+    if (isUserErrorCode(reply.error.code)) throw new UserError(reply.error.code, reply.error.message);
+    throw new Error(`command ${command.id} failed in the worker: ${reply.error.message}`);
+  }
+
+  private forget(commandId: string): void {
+    const waiter = this.pending.get(commandId);
+    if (waiter) clearTimeout(waiter.timer);
+    this.pending.delete(commandId);
+  }
+
+  /** Callers still waiting get SERVICE_UNAVAILABLE (outcome unknown). */
+  async stop(): Promise<void> {
+    for (const [id, waiter] of this.pending) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(null);
+      this.pending.delete(id);
+    }
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+    await deleteGroupQuietly(this.admin, this.groupId, this.log);
+  }
+}

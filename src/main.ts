@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { startApp, type App, type Role } from './app';
+import { ConfigError, loadConfig } from './config';
+import { ensureLocalKafka, type KafkaCluster } from './dev/kafka';
+import { ensurePostgres, type Database } from './dev/postgres';
+import { createLogger, errorFields } from './log';
+
+const ROLES: Record<string, Role[]> = { gateway: ['gateway'], worker: ['worker'], all: ['gateway', 'worker'] };
+const USAGE = 'usage: node dist/src/main.js gateway|worker|all|dev';
+
+const log = createLogger('main');
+
+/**
+ * `dev` is `all` plus local infrastructure: a Kafka broker and PostgreSQL are
+ * found or started for the developer, and stopped again on Ctrl-C.
+ */
+async function main(mode: string): Promise<void> {
+  const roles = mode === 'dev' ? ROLES.all : ROLES[mode];
+  if (!roles) {
+    console.error(USAGE);
+    process.exit(2);
+  }
+  const started: { stop(): Promise<void> }[] = [];
+  let app: App | null = null;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    try {
+      await app?.stop();
+      for (const service of started.reverse()) await service.stop();
+      process.exit(0);
+    } catch (err) {
+      log.error('shutdown failed', errorFields(err));
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  if (mode === 'dev') {
+    const progress = (line: string) => console.log(`[dev] ${line}`);
+    if (!process.env.KAFKA_BROKERS) {
+      const kafka: KafkaCluster = await ensureLocalKafka(progress);
+      started.push(kafka);
+      process.env.KAFKA_BROKERS = kafka.brokers.join(',');
+    }
+    const db: Database = await ensurePostgres({ databaseUrl: process.env.DATABASE_URL, defaultDb: 'chat', log: progress });
+    started.push(db);
+    process.env.DATABASE_URL = db.url;
+  }
+
+  const config = loadConfig();
+  app = await startApp(config, roles, log);
+  if (stopping) return;
+  if (app.gateway) {
+    console.log(`GraphQL (HTTP and graphql-ws) and Apollo Sandbox: http://localhost:${config.port}/graphql`);
+  }
+  log.info('started', { roles, instanceId: config.instanceId });
+}
+
+main(process.argv[2] ?? 'all').catch((err) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else log.error('could not start', { ...errorFields(err), stack: (err as Error).stack });
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import { badInput } from './errors';
+
+/** Input limits of the public API, checked at the gateway before anything is enqueued. */
+export const LIMITS = {
+  usernameMin: 3,
+  usernameMax: 32,
+  passwordMin: 8,
+  passwordMax: 128,
+  displayNameMax: 64,
+  statusMax: 140,
+  bodyMax: 4000,
+  roomNameMax: 100,
+  roomMembersMax: 100,
+  clientMessageIdMax: 64,
+  emailMax: 254,
+  pageMax: 100,
+} as const;
+
+const USERNAME = /^[a-z0-9_.]+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Usernames are case-insensitive: stored and compared in lower case. */
+export function normalizeUsername(raw: string): string {
+  const username = raw.trim().toLowerCase();
+  if (username.length < LIMITS.usernameMin || username.length > LIMITS.usernameMax || !USERNAME.test(username)) {
+    throw badInput(
+      `username must be ${LIMITS.usernameMin}-${LIMITS.usernameMax} characters of a-z, 0-9, '_' and '.'`,
+    );
+  }
+  return username;
+}
+
+export function checkPassword(password: string): void {
+  if (password.length < LIMITS.passwordMin || password.length > LIMITS.passwordMax) {
+    throw badInput(`password must be ${LIMITS.passwordMin}-${LIMITS.passwordMax} characters`);
+  }
+}
+
+export function checkMaxLength(field: string, value: string, max: number): string {
+  if (value.length > max) throw badInput(`${field} must be at most ${max} characters`);
+  return value;
+}
+
+export function checkEmail(email: string): string {
+  const trimmed = checkMaxLength('email', email.trim(), LIMITS.emailMax);
+  if (!/^[^\s@]+@[^\s@]+$/.test(trimmed)) throw badInput('email is not a valid address');
+  return trimmed;
+}
+
+/** Ids are UUIDs; anything else cannot name an existing object. */
+export function checkId(field: string, id: string): string {
+  if (!UUID.test(id)) throw badInput(`${field} is not a valid id`);
+  return id.toLowerCase();
+}
+
+export function checkMessageBody(body: string, hasAttachment: boolean): string {
+  if (body.length === 0 && !hasAttachment) throw badInput('body must not be empty');
+  return checkMaxLength('body', body, LIMITS.bodyMax);
+}

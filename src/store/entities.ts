@@ -1,0 +1,137 @@
+import { Entity, Index, JsonType, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import type { AttachmentRecord, MessageKind, Reply } from '../contracts/records';
+
+// Column types are spelled out so the mapping never depends on emitted type metadata.
+
+@Entity({ tableName: 'users' })
+export class User {
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  /** Stored in lower case: usernames are case-insensitive. */
+  @Property({ type: 'string', length: 32, unique: true })
+  username!: string;
+
+  @Property({ type: 'string', hidden: true, lazy: true })
+  passwordHash!: string;
+
+  @Property({ type: 'string', length: 64 })
+  displayName!: string;
+
+  @Property({ type: 'string', length: 254, nullable: true })
+  email: string | null = null;
+
+  @Property({ type: 'string', length: 140 })
+  statusMessage = '';
+
+  @Property({ type: 'Date' })
+  createdAt!: Date;
+
+  @Property({ type: 'Date', nullable: true })
+  lastLoginAt: Date | null = null;
+
+  @Property({ type: 'Date', nullable: true })
+  lastLogoutAt: Date | null = null;
+}
+
+/** One row per direction: friendship is mutual and both rows exist. */
+@Entity({ tableName: 'friendships' })
+export class Friendship {
+  @ManyToOne({ entity: () => User, primary: true, fieldName: 'user_id' })
+  user!: User;
+
+  @ManyToOne({ entity: () => User, primary: true, fieldName: 'friend_id' })
+  friend!: User;
+
+  @Property({ type: 'Date' })
+  createdAt!: Date;
+}
+
+@Entity({ tableName: 'rooms' })
+export class Room {
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @Property({ type: 'string', length: 100 })
+  name!: string;
+
+  @Property({ type: 'Date' })
+  createdAt!: Date;
+
+  /** seq of the newest message; the next message takes lastSeq + 1 under this row's lock. */
+  @Property({ type: 'integer' })
+  lastSeq = 0;
+
+  @Property({ type: 'Date' })
+  lastActivityAt!: Date;
+}
+
+@Entity({ tableName: 'room_members' })
+export class RoomMember {
+  @ManyToOne({ entity: () => Room, primary: true, fieldName: 'room_id' })
+  room!: Room;
+
+  @ManyToOne({ entity: () => User, primary: true, fieldName: 'user_id' })
+  user!: User;
+
+  @Property({ type: 'integer' })
+  lastReadSeq = 0;
+
+  @Property({ type: 'Date' })
+  joinedAt!: Date;
+}
+
+@Entity({ tableName: 'messages' })
+@Unique({ properties: ['room', 'seq'] })
+@Unique({ properties: ['room', 'clientMessageId'] })
+export class Message {
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @ManyToOne({ entity: () => Room, fieldName: 'room_id' })
+  room!: Room;
+
+  @Property({ type: 'integer' })
+  seq!: number;
+
+  @Property({ type: 'string', length: 16 })
+  kind!: MessageKind;
+
+  @Property({ type: 'text' })
+  body!: string;
+
+  @ManyToOne({ entity: () => User, fieldName: 'sender_id', nullable: true })
+  sender: User | null = null;
+
+  @Property({ type: JsonType, nullable: true })
+  attachment: AttachmentRecord | null = null;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  clientMessageId: string | null = null;
+
+  @Property({ type: 'Date' })
+  createdAt!: Date;
+}
+
+/**
+ * The outcome of every applied command, so a redelivered command re-emits the
+ * same reply and events instead of writing again.
+ */
+@Entity({ tableName: 'processed_commands' })
+export class ProcessedCommand {
+  @PrimaryKey({ type: 'string', length: 64 })
+  id!: string;
+
+  @Property({ type: JsonType })
+  reply!: Reply;
+
+  /** Message events the command produced, re-emitted on redelivery. */
+  @Property({ type: JsonType })
+  events!: unknown[];
+
+  @Index()
+  @Property({ type: 'Date' })
+  processedAt!: Date;
+}
+
+export const ENTITIES = [User, Friendship, Room, RoomMember, Message, ProcessedCommand];

@@ -1,0 +1,46 @@
+import type { MessageRecord, PublicUser } from '../contracts/records';
+
+/** Raw SQL rows (snake_case columns) turned into the record shapes the rest of the service speaks. */
+export type Row = Record<string, unknown>;
+
+const iso = (v: unknown): string => (v instanceof Date ? v : new Date(String(v))).toISOString();
+const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
+
+export const USER_COLUMNS = 'id, username, display_name, status_message, created_at, last_login_at, last_logout_at';
+
+/** `prefix` reads the same columns aliased as `<prefix>id`, `<prefix>username`, ... (from a join). */
+export function publicUser(row: Row, prefix = ''): PublicUser {
+  return {
+    id: String(row[`${prefix}id`]),
+    username: String(row[`${prefix}username`]),
+    displayName: String(row[`${prefix}display_name`]),
+    statusMessage: String(row[`${prefix}status_message`]),
+    createdAt: iso(row[`${prefix}created_at`]),
+    lastLoginAt: isoOrNull(row[`${prefix}last_login_at`]),
+    lastLogoutAt: isoOrNull(row[`${prefix}last_logout_at`]),
+  };
+}
+
+export function messageRecord(row: Row, sender: PublicUser | null): MessageRecord {
+  return {
+    id: String(row.id),
+    roomId: String(row.room_id),
+    seq: Number(row.seq),
+    kind: row.kind as MessageRecord['kind'],
+    body: String(row.body),
+    sender,
+    attachment: (row.attachment as MessageRecord['attachment']) ?? null,
+    clientMessageId: (row.client_message_id as string | null) ?? null,
+    createdAt: iso(row.created_at),
+  };
+}
+
+/** Selects a message with its sender's public columns prefixed `s_`, for messageWithSender. */
+export const MESSAGE_WITH_SENDER = `m.*, s.id as s_id, s.username as s_username, s.display_name as s_display_name,
+  s.status_message as s_status_message, s.created_at as s_created_at, s.last_login_at as s_last_login_at,
+  s.last_logout_at as s_last_logout_at
+  from messages m left join users s on s.id = m.sender_id`;
+
+export function messageWithSender(row: Row): MessageRecord {
+  return messageRecord(row, row.s_id ? publicUser(row, 's_') : null);
+}

@@ -1,0 +1,176 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Consumer, IHeaders, KafkaMessage, Kafka, Message as KafkaRecord, Producer } from 'kafkajs';
+import type { Config } from '../config';
+import {
+  CHANNEL_HEADER,
+  RECORD_VERSION,
+  REPLY_TO_HEADER,
+  RecordFormatError,
+  parseCommand,
+  type Command,
+  type MessageEvent,
+  type Reply,
+} from '../contracts/records';
+import { UserError } from '../errors';
+import { errorFields, type Logger } from '../log';
+import { HANDLERS, type Outcome } from './handlers';
+
+/** What a command left behind; stored, so a redelivery re-emits exactly this. */
+interface Applied {
+  reply: Reply;
+  events: MessageEvent[];
+}
+
+/** Errors of the data itself (PostgreSQL classes 22 and 23): retrying the same command cannot succeed. */
+const isDataError = (err: unknown) => /^2[23]/.test(String((err as { code?: string }).code ?? ''));
+
+/**
+ * Applies commands from chat.commands. Knows nothing of GraphQL. For each
+ * command: one transaction, then the room events and the reply are produced,
+ * and only then is the offset committed (kafkajs commits after eachMessage
+ * returns), so a crash anywhere leads to a redelivery, never to a loss.
+ */
+export class Worker {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+
+  constructor(
+    kafka: Kafka,
+    private readonly orm: MikroORM,
+    private readonly config: Pick<Config, 'topics'>,
+    private readonly log: Logger,
+  ) {
+    this.consumer = kafka.consumer({ groupId: `${config.topics.commands}.worker`, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    // A group that never committed starts at the beginning: commands sent before any worker ran are not skipped.
+    await this.consumer.subscribe({ topic: this.config.topics.commands, fromBeginning: true });
+    await this.consumer.run({ eachMessage: ({ message, partition }) => this.handle(message, partition) });
+  }
+
+  /** Leaves the group after the message in hand is done, so its offset is committed. */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async handle(record: KafkaMessage, partition: number): Promise<void> {
+    const replyTo = record.headers?.[REPLY_TO_HEADER];
+    let command: Command;
+    try {
+      command = parseCommand(record.value);
+    } catch (err) {
+      if (!(err instanceof RecordFormatError)) throw err;
+      await this.setAside(record, partition, err.message);
+      return;
+    }
+
+    let applied: Applied | null;
+    try {
+      applied = await this.apply(command);
+    } catch (err) {
+      if (!isDataError(err)) throw err; // a fault (database down, ...): kafkajs retries the message
+      this.log.error('command rejected by the database', { commandId: command.id, type: command.type, ...errorFields(err) });
+      await this.setAside(record, partition, `database rejected the command: ${(err as Error).message}`);
+      applied = { reply: errorReply(command.id, 'INTERNAL_SERVER_ERROR', 'The request could not be applied.'), events: [] };
+    }
+    if (applied === null) return;
+
+    const messages: { topic: string; messages: KafkaRecord[] }[] = [];
+    if (applied.events.length > 0) {
+      messages.push({
+        topic: this.config.topics.messages,
+        messages: applied.events.map((event) => ({
+          key: event.message.roomId,
+          value: JSON.stringify(event),
+          headers: { [CHANNEL_HEADER]: event.message.roomId },
+        })),
+      });
+    }
+    if (replyTo !== undefined) {
+      messages.push({
+        topic: this.config.topics.replies,
+        messages: [{ key: String(replyTo), value: JSON.stringify(applied.reply), headers: { [REPLY_TO_HEADER]: replyTo } as IHeaders }],
+      });
+    }
+    if (messages.length > 0) await this.producer.sendBatch({ topicMessages: messages });
+  }
+
+  /** Returns what the command did, applying it only if it never was; null when it expired unapplied. */
+  private async apply(command: Command): Promise<Applied | null> {
+    const em = this.orm.em.fork();
+    const stored = await this.loadApplied(command.id);
+    if (stored) return stored;
+    if (Date.now() > command.deadline) {
+      // Its caller has been told the outcome is unknown and may have retried: applying it now would surprise.
+      this.log.warn('dropping expired command', { commandId: command.id, type: command.type });
+      return null;
+    }
+    try {
+      return await em.transactional(async (tx) => {
+        const outcome: Outcome = await (HANDLERS[command.type] as (t: typeof tx, c: Command) => Promise<Outcome>)(tx, command);
+        const applied: Applied = {
+          reply: { v: RECORD_VERSION, commandId: command.id, ok: true, result: outcome.result },
+          events: outcome.events,
+        };
+        await this.record(tx, command.id, applied);
+        return applied;
+      });
+    } catch (err) {
+      if (err instanceof UserError) {
+        // Stored too, so a redelivery answers the same even if the world changed since.
+        const applied: Applied = { reply: errorReply(command.id, err.code, err.message), events: [] };
+        await this.record(em, command.id, applied);
+        return applied;
+      }
+      if ((err as { code?: string }).code === '23505') {
+        // Another worker (a zombie after a rebalance) applied it concurrently: use its outcome.
+        const concurrent = await this.loadApplied(command.id);
+        if (concurrent) return concurrent;
+      }
+      throw err;
+    }
+  }
+
+  private async loadApplied(commandId: string): Promise<Applied | null> {
+    const [row] = await this.orm.em
+      .fork()
+      .execute('select reply, events from processed_commands where id = ?', [commandId]);
+    return row ? { reply: row.reply as Reply, events: row.events as MessageEvent[] } : null;
+  }
+
+  private async record(em: MikroORM['em'], commandId: string, applied: Applied): Promise<void> {
+    await em.execute('insert into processed_commands (id, reply, events, processed_at) values (?, ?, ?, now())', [
+      commandId,
+      JSON.stringify(applied.reply),
+      JSON.stringify(applied.events),
+    ]);
+  }
+
+  /** Poison records go to the dead-letter topic with the reason; the consumer moves on. */
+  private async setAside(record: KafkaMessage, partition: number, reason: string): Promise<void> {
+    this.log.warn('command set aside to the dead-letter topic', { reason, partition, offset: record.offset });
+    await this.producer.send({
+      topic: this.config.topics.deadLetter,
+      messages: [
+        {
+          key: record.key,
+          value: record.value,
+          headers: {
+            ...record.headers,
+            'dead-letter-reason': reason,
+            'dead-letter-source': `${this.config.topics.commands}/${partition}/${record.offset}`,
+          },
+        },
+      ],
+    });
+  }
+}
+
+function errorReply(commandId: string, code: string, message: string): Reply {
+  return { v: RECORD_VERSION, commandId, ok: false, error: { code, message } };
+}

@@ -1,0 +1,26 @@
+import { RecordFormatError, parseCommand } from '../src/contracts/records';
+
+const valid = {
+  v: 1,
+  id: 'c1',
+  type: 'SendChat',
+  actorId: '6f1d2b1e-0000-4000-8000-000000000001',
+  deadline: Date.now() + 1000,
+  payload: { roomId: '6f1d2b1e-0000-4000-8000-000000000002', body: 'hi', clientMessageId: null, attachment: null },
+};
+
+test('a well-formed command parses', () => {
+  expect(parseCommand(Buffer.from(JSON.stringify(valid)))).toEqual(valid);
+});
+
+test.each([
+  ['not JSON', 'not json {', /not JSON/],
+  ['an array', '[1,2]', /not a JSON object/],
+  ['an unknown type', JSON.stringify({ ...valid, type: 'DropTables' }), /unknown command type/],
+  ['a missing payload field', JSON.stringify({ ...valid, payload: { ...valid.payload, body: undefined } }), /"body"/],
+  ['a room id that is not a uuid', JSON.stringify({ ...valid, payload: { ...valid.payload, roomId: '1; drop' } }), /"roomId"/],
+  ['no deadline', JSON.stringify({ ...valid, deadline: undefined }), /deadline/],
+])('%s is a RecordFormatError', (_name, raw, reason) => {
+  expect(() => parseCommand(Buffer.from(raw))).toThrow(RecordFormatError);
+  expect(() => parseCommand(Buffer.from(raw))).toThrow(reason);
+});

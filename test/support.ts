@@ -1,0 +1,162 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { startApp, type App, type Role } from '../src/app';
+import { loadConfig, type Config } from '../src/config';
+import { createLogger } from '../src/log';
+
+/** A fresh topic prefix per test file: its own topics and consumer groups. */
+export function uniquePrefix(name: string): string {
+  return `t.${name}.${randomUUID().slice(0, 8)}`;
+}
+
+export function testConfig(prefix: string, env: Record<string, string> = {}): Config {
+  return loadConfig(
+    {
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+      DATABASE_URL: process.env.DATABASE_URL,
+      JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_PARTITIONS: '3',
+      PORT: '0',
+      ...env,
+    },
+    () => undefined,
+  );
+}
+
+export function startTestApp(config: Config, roles: Role[]): Promise<App> {
+  return startApp(config, roles, createLogger(`test-${roles.join('+')}`, true));
+}
+
+type Pending = undefined | null | false;
+
+/** Polls `check` until it returns something other than undefined, null or false, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | Pending | Promise<T | Pending>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export interface GqlError {
+  message: string;
+  extensions?: { code?: string; [key: string]: unknown };
+}
+export interface GqlResult<T = any> {
+  status: number;
+  data?: T;
+  errors?: GqlError[];
+}
+
+/** One GraphQL request over HTTP, as a client would send it. */
+export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlResult<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, ...((await res.json()) as Omit<GqlResult<T>, 'status'>) };
+}
+
+/** The data of a request that must succeed; a failure shows the errors the client got. */
+export async function gqlOk<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  const result = await gql<T>(url, query, variables, token);
+  if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+  return result.data;
+}
+
+export interface TestUser {
+  id: string;
+  username: string;
+  token: string;
+}
+
+export async function signUp(url: string, name = 'user'): Promise<TestUser> {
+  const username = `${name}_${randomUUID().slice(0, 8)}`;
+  const data = await gqlOk(url, 'mutation($input: SignUpInput!) { signUp(input: $input) { token user { id username } } }', {
+    input: { username, password: 'correct horse battery', displayName: name },
+  });
+  return { id: data.signUp.user.id, username, token: data.signUp.token };
+}
+
+export async function befriend(url: string, a: TestUser, b: TestUser): Promise<void> {
+  await gqlOk(url, 'mutation($id: ID!) { addFriend(userId: $id) { id } }', { id: b.id }, a.token);
+}
+
+export async function createRoom(url: string, owner: TestUser, members: TestUser[], name = 'room'): Promise<string> {
+  const data = await gqlOk(
+    url,
+    'mutation($name: String, $ids: [ID!]!) { createRoom(name: $name, memberIds: $ids) { id } }',
+    { name, ids: members.map((m) => m.id) },
+    owner.token,
+  );
+  return data.createRoom.id;
+}
+
+export const SEND_CHAT = `mutation($input: SendChatInput!) {
+  sendChat(input: $input) { id seq body clientMessageId sender { id username } }
+}`;
+
+export const ROOM_MESSAGES = `subscription($roomId: ID!, $afterSeq: Int) {
+  roomMessages(roomId: $roomId, afterSeq: $afterSeq) { id seq body sender { id } }
+}`;
+
+export interface LiveMessage {
+  id: string;
+  seq: number;
+  body: string;
+}
+
+/** A graphql-ws client subscribed to one room, recording what arrives and how it ends. */
+export class RoomWatcher {
+  readonly messages: LiveMessage[] = [];
+  errors: GqlError[] | null = null;
+  completed = false;
+  closeCode: number | null = null;
+  private readonly client: Client;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(httpUrl: string, token: string | null) {
+    this.client = createClient({
+      url: httpUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: token === null ? {} : { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+      lazy: true,
+      on: { closed: (event) => void (this.closeCode = (event as { code: number }).code) },
+    });
+  }
+
+  watch(roomId: string, afterSeq: number | null): this {
+    this.unsubscribe = this.client.subscribe<{ roomMessages: LiveMessage }>(
+      { query: ROOM_MESSAGES, variables: { roomId, afterSeq } },
+      {
+        next: ({ data, errors }) => {
+          if (data) this.messages.push(data.roomMessages);
+          if (errors) this.errors = errors as GqlError[];
+        },
+        error: (err) => {
+          this.errors = Array.isArray(err) ? (err as GqlError[]) : [{ message: String((err as Error).message ?? err) }];
+        },
+        complete: () => void (this.completed = true),
+      },
+    );
+    return this;
+  }
+
+  get seqs(): number[] {
+    return this.messages.map((m) => m.seq);
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    await this.client.dispose();
+  }
+}
+
+export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
