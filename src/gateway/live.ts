@@ -3,7 +3,7 @@ import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Config } from '../config';
 import { parseMessageEvent, type MessageRecord } from '../contracts/records';
 import { errorFields, type Logger } from '../log';
-import { createGroupAtEnd, deleteGroupQuietly } from '../kafka/client';
+import { PRODUCER_CONFIG, createGroupAtEnd, deleteGroupQuietly } from '../kafka/client';
 
 /** Stored messages with afterSeq < seq < beforeSeq, ascending, at most HISTORY_PAGE of them. */
 export type History = (afterSeq: number, beforeSeq?: number) => Promise<MessageRecord[]>;
@@ -38,7 +38,7 @@ export class LiveMessages {
       topic: this.config.topics.messages,
       groupIdPrefix: this.groupId,
       consumerConfig: { groupId: this.groupId, allowAutoTopicCreation: false },
-      producerConfig: { allowAutoTopicCreation: false },
+      producerConfig: PRODUCER_CONFIG,
     });
   }
 

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type ProducerConfig } from 'kafkajs';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 
@@ -17,6 +17,15 @@ export function createKafka(config: Pick<Config, 'kafkaBrokers'>, clientId: stri
       },
   });
 }
+
+/**
+ * Every producer of the service: topics are only ever created by ensureTopics,
+ * and keys map to partitions as in the Java client (murmur2), so other tools agree.
+ */
+export const PRODUCER_CONFIG: ProducerConfig = {
+  allowAutoTopicCreation: false,
+  createPartitioner: Partitioners.DefaultPartitioner,
+};
 
 /**
  * Creates a brand-new consumer group positioned at the current end of `topic`,

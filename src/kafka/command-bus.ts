@@ -13,7 +13,7 @@ import {
 } from '../contracts/records';
 import { ServiceUnavailableError, UserError, isUserErrorCode } from '../errors';
 import { errorFields, type Logger } from '../log';
-import { createGroupAtEnd, deleteGroupQuietly } from './client';
+import { PRODUCER_CONFIG, createGroupAtEnd, deleteGroupQuietly } from './client';
 
 interface Pending {
   /** null: no reply will come (timed out or shutting down). */
@@ -40,7 +40,7 @@ export class CommandBus {
     private readonly config: Pick<Config, 'topics' | 'instanceId' | 'commandTimeoutMs'>,
     private readonly log: Logger,
   ) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = kafka.producer(PRODUCER_CONFIG);
     this.groupId = `${config.topics.replies}.gateway.${config.instanceId}`;
     this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
     this.instanceTag = Buffer.from(config.instanceId);

@@ -13,6 +13,7 @@ import {
 } from '../contracts/records';
 import { UserError } from '../errors';
 import { errorFields, type Logger } from '../log';
+import { PRODUCER_CONFIG } from '../kafka/client';
 import { HANDLERS, type Outcome } from './handlers';
 
 /** What a command left behind; stored, so a redelivery re-emits exactly this. */
@@ -41,7 +42,7 @@ export class Worker {
     private readonly log: Logger,
   ) {
     this.consumer = kafka.consumer({ groupId: `${config.topics.commands}.worker`, allowAutoTopicCreation: false });
-    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = kafka.producer(PRODUCER_CONFIG);
   }
 
   async start(): Promise<void> {
