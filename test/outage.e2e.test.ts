@@ -1,12 +1,26 @@
 import type { App } from '../src/app';
 import { Worker } from '../src/worker/worker';
 import { createLogger } from '../src/log';
-import { SEND_CHAT, befriend, createRoom, gql, gqlOk, signUp, startTestApp, testConfig, uniquePrefix } from './support';
+import { SEND_CHAT, befriend, createRoom, gql, gqlOk, signUp, startTestApp, testConfig, uniquePrefix, waitFor } from './support';
 
 const prefix = uniquePrefix('outage');
 // A short bound keeps the test quick; the behaviour is the same at the default 5 s.
 const config = testConfig(prefix, { COMMAND_TIMEOUT_MS: '1500' });
 let app: App;
+
+const HISTORY = 'query($id: ID!) { messages(roomId: $id, first: 100) { edges { node { body clientMessageId seq } } } }';
+
+/** True once the worker group's committed offsets reach the end of every partition. */
+async function commandsAllRead(topic: string): Promise<boolean> {
+  const [ends, [committed]] = await Promise.all([
+    app.admin.fetchTopicOffsets(topic),
+    app.admin.fetchOffsets({ groupId: `${topic}.worker`, topics: [topic] }),
+  ]);
+  // An empty partition has nothing to commit (its committed offset stays -1).
+  return ends.every(
+    ({ partition, high }) => high === '0' || committed.partitions.find((p) => p.partition === partition)?.offset === high,
+  );
+}
 
 beforeAll(async () => {
   app = await startTestApp(config, ['worker', 'gateway']);
@@ -34,14 +48,19 @@ test('sendChat while the worker is stopped: SERVICE_UNAVAILABLE in time, then a 
   expect(waited).toBeGreaterThanOrEqual(config.commandTimeoutMs - 50);
   expect(waited).toBeLessThan(config.commandTimeoutMs + 3000);
 
-  // The worker comes back; the expired command is dropped, the client's retry is applied once.
+  // The worker comes back and reads the expired command: it drops it rather than apply it late.
   const worker = new Worker(app.kafka, app.orm, config, createLogger('test-worker', true));
   await worker.start();
   try {
+    await waitFor('the worker to read every queued command', () => commandsAllRead(config.topics.commands));
+    const afterOutage = await gqlOk(url, HISTORY, { id: roomId }, bob.token);
+    expect(afterOutage.messages.edges).toEqual([]);
+
+    // The client's retry with the same clientMessageId is applied, once.
     const retried = await gqlOk(url, SEND_CHAT, { input }, alice.token);
     const again = await gqlOk(url, SEND_CHAT, { input }, alice.token);
     expect(again.sendChat.id).toBe(retried.sendChat.id);
-    const history = await gqlOk(url, 'query($id: ID!) { messages(roomId: $id, first: 100) { edges { node { body clientMessageId seq } } } }', { id: roomId }, bob.token);
+    const history = await gqlOk(url, HISTORY, { id: roomId }, bob.token);
     expect(history.messages.edges).toEqual([{ node: { body: 'are you there?', clientMessageId: 'retry-me-1', seq: 1 } }]);
   } finally {
     await worker.stop();

@@ -3,7 +3,7 @@ import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Config } from '../config';
 import { parseMessageEvent, type MessageRecord } from '../contracts/records';
 import { errorFields, type Logger } from '../log';
-import { PRODUCER_CONFIG, createGroupAtEnd, deleteGroupQuietly } from '../kafka/client';
+import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly } from '../kafka/client';
 
 /** Stored messages with afterSeq < seq < beforeSeq, ascending, at most HISTORY_PAGE of them. */
 export type History = (afterSeq: number, beforeSeq?: number) => Promise<MessageRecord[]>;
@@ -32,12 +32,13 @@ export class LiveMessages {
   }
 
   async start(): Promise<void> {
-    await createGroupAtEnd(this.admin, this.groupId, this.config.topics.messages);
+    // The new group starts at the end of the topic; nobody subscribes before start() returns,
+    // and a stream fills any hole it sees from the database.
     this.pubsub = await KafkaPubSub.create({
       kafka: this.kafka,
       topic: this.config.topics.messages,
       groupIdPrefix: this.groupId,
-      consumerConfig: { groupId: this.groupId, allowAutoTopicCreation: false },
+      consumerConfig: { ...CONSUMER_DEFAULTS, groupId: this.groupId },
       producerConfig: PRODUCER_CONFIG,
     });
   }

@@ -13,7 +13,7 @@ import {
 } from '../contracts/records';
 import { ServiceUnavailableError, UserError, isUserErrorCode } from '../errors';
 import { errorFields, type Logger } from '../log';
-import { PRODUCER_CONFIG, createGroupAtEnd, deleteGroupQuietly } from './client';
+import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly, runFromNow } from './client';
 
 interface Pending {
   /** null: no reply will come (timed out or shutting down). */
@@ -42,16 +42,15 @@ export class CommandBus {
   ) {
     this.producer = kafka.producer(PRODUCER_CONFIG);
     this.groupId = `${config.topics.replies}.gateway.${config.instanceId}`;
-    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({ ...CONSUMER_DEFAULTS, groupId: this.groupId });
     this.instanceTag = Buffer.from(config.instanceId);
   }
 
   async start(): Promise<void> {
     await this.producer.connect();
-    await createGroupAtEnd(this.admin, this.groupId, this.config.topics.replies);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.config.topics.replies });
-    await this.consumer.run({
+    await runFromNow(this.admin, this.consumer, this.config.topics.replies, {
       eachMessage: async ({ message }) => {
         const to = message.headers?.[REPLY_TO_HEADER];
         // Cheap header check first: most replies in a multi-gateway setup are someone else's.

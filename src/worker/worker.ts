@@ -13,7 +13,7 @@ import {
 } from '../contracts/records';
 import { UserError } from '../errors';
 import { errorFields, type Logger } from '../log';
-import { PRODUCER_CONFIG } from '../kafka/client';
+import { CONSUMER_DEFAULTS, PRODUCER_CONFIG } from '../kafka/client';
 import { HANDLERS, type Outcome } from './handlers';
 
 /** What a command left behind; stored, so a redelivery re-emits exactly this. */
@@ -41,7 +41,7 @@ export class Worker {
     private readonly config: Pick<Config, 'topics'>,
     private readonly log: Logger,
   ) {
-    this.consumer = kafka.consumer({ groupId: `${config.topics.commands}.worker`, allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({ ...CONSUMER_DEFAULTS, groupId: `${config.topics.commands}.worker` });
     this.producer = kafka.producer(PRODUCER_CONFIG);
   }
 
