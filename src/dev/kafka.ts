@@ -32,7 +32,7 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 const INSTALL_HINT =
-  'Install them (Debian/Ubuntu: `apt-get install openjdk-17-jre-headless maven`), ' +
+  'Install Java and Maven (Debian/Ubuntu: `apt-get install openjdk-17-jre-headless maven`), ' +
   'or set KAFKA_BROKERS to an existing broker (e.g. KAFKA_BROKERS=127.0.0.1:9092), ' +
   'or run `docker compose up`.';
 
@@ -121,6 +121,14 @@ async function freePorts(count: number): Promise<number[]> {
   } finally {
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 /** A KRaft cluster id: 16 random bytes, base64url without padding (what `StorageTool random-uuid` prints), saving one JVM start. */
@@ -219,8 +227,8 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   }
 }
 
-/** Brokers that answer metadata, or undefined when the cluster does not answer (yet). */
-async function describeBrokers(brokers: string[], timeoutMs: number): Promise<number | undefined> {
+/** Cluster id and number of live brokers (0 while no controller is known), or undefined when nothing answers (yet). */
+async function describeBrokers(brokers: string[], timeoutMs: number): Promise<{ clusterId: string; count: number } | undefined> {
   const kafka = new Kafka({
     clientId: 'kafka-chat-probe',
     brokers,
@@ -238,7 +246,8 @@ async function describeBrokers(brokers: string[], timeoutMs: number): Promise<nu
     const probe = (async () => {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      return cluster.controller === null || cluster.controller < 0 ? 0 : cluster.brokers.length;
+      const count = cluster.controller === null || cluster.controller < 0 ? 0 : cluster.brokers.length;
+      return { clusterId: cluster.clusterId, count };
     })().catch(() => undefined);
     return await Promise.race([probe, timeout]);
   } finally {
@@ -258,6 +267,11 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaClu
 
   // Broker ports first, then controller ports: with port 9092 and 1 node that is 9092 + 9093.
   const ports = opts.port ? Array.from({ length: 2 * nodes }, (_, i) => opts.port! + i) : await freePorts(2 * nodes);
+  if (opts.port) {
+    // Fail clearly now rather than with a bind error buried in the broker log.
+    const busy = (await Promise.all(ports.map(async (p) => ((await portFree(p)) ? undefined : p)))).filter((p) => p !== undefined);
+    if (busy.length) throw new Error(`cannot start Kafka: port(s) ${busy.join(', ')} on 127.0.0.1 already in use`);
+  }
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-chat-'));
   const specs: NodeSpec[] = Array.from({ length: nodes }, (_, i) => ({
     id: i + 1,
@@ -303,9 +317,12 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaClu
       const child = spawn(
         'java',
         [heap, '-Xms128m', '-XX:+UseSerialGC', `-Dlog4j.configuration=${log4j}`, '-cp', classpath, 'kafka.Kafka', path.join(node.dir, 'server.properties')],
-        { stdio: ['ignore', fd, fd] },
+        // Its own process group: Ctrl-C reaches only Node, which stops the service first, then the broker.
+        { stdio: ['ignore', fd, fd], detached: true },
       );
       fs.closeSync(fd); // the child has its own copy
+      child.on('error', () => undefined); // spawn failures show up as a dead child below
+      child.unref(); // a forgotten stop() must not keep Node alive; the exit hook then kills the JVM
       children.push(child);
       running.set(child, root);
     }
@@ -318,9 +335,10 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaClu
         const logFile = path.join(specs[dead].dir, 'broker.log');
         throw new Error(`Kafka node ${specs[dead].id} exited (code ${children[dead].exitCode}) during startup (its data dir is removed). Tail of its broker.log:\n${readTail(logFile, 40)}`);
       }
-      // Ask each broker itself, so none is still catching up on the metadata log.
-      const counts = await Promise.all(brokers.map((b) => describeBrokers([b], 2_000)));
-      if (counts.every((count) => count !== undefined && count >= nodes)) break;
+      // Ask each broker itself, so none is still catching up on the metadata log;
+      // the cluster id proves it is our broker, not another one on the same port.
+      const answers = await Promise.all(brokers.map((b) => describeBrokers([b], 2_000)));
+      if (answers.every((a) => a !== undefined && a.clusterId === id && a.count >= nodes)) break;
       if (Date.now() > deadline) {
         const logFile = path.join(specs[0].dir, 'broker.log');
         throw new Error(`Kafka did not serve metadata for ${nodes} broker(s) within ${START_TIMEOUT_MS / 1000} s (data dir removed). Tail of node 1's broker.log:\n${readTail(logFile, 40)}`);

@@ -1,21 +1,39 @@
 import type { Admin } from 'kafkajs';
 import type { Config } from '../config';
 
+const LEADERS_TIMEOUT_MS = 30_000;
+
 /** Creates the service's topics when missing, with partition counts and replication from config. */
 export async function ensureTopics(
   admin: Admin,
   config: Pick<Config, 'topics' | 'partitions' | 'replicationFactor' | 'minInsyncReplicas'>,
 ): Promise<void> {
+  const topics = Object.values(config.topics);
   const existing = new Set(await admin.listTopics());
-  const missing = Object.values(config.topics).filter((topic) => !existing.has(topic));
-  if (missing.length === 0) return;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((topic) => ({
-      topic,
-      numPartitions: config.partitions,
-      replicationFactor: config.replicationFactor,
-      configEntries: [{ name: 'min.insync.replicas', value: String(config.minInsyncReplicas) }],
-    })),
-  });
+  const missing = topics.filter((topic) => !existing.has(topic));
+  if (missing.length > 0) {
+    // Not `waitForLeaders`: kafkajs gives up on the UNKNOWN_TOPIC_OR_PARTITION that
+    // brokers of a fresh cluster answer for a moment; wait for leaders below instead.
+    await admin.createTopics({
+      waitForLeaders: false,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: config.partitions,
+        replicationFactor: config.replicationFactor,
+        configEntries: [{ name: 'min.insync.replicas', value: String(config.minInsyncReplicas) }],
+      })),
+    });
+  }
+  await waitForLeaders(admin, topics);
+}
+
+async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+  for (;;) {
+    const metadata = await admin.fetchTopicMetadata({ topics }).catch(() => null);
+    const ready = metadata?.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after ${LEADERS_TIMEOUT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
