@@ -80,6 +80,8 @@ async function ensureKafkaJars(log: (line: string) => void): Promise<string> {
   const started = Date.now();
   fs.mkdirSync(cache, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(cache, 'libs.tmp-'));
+  // Maven runs quietly (about 46 MB, 20 s on a good line): show it is alive, so a slow network does not look like a hang.
+  const ticker = setInterval(() => log(`  ... still fetching (${((Date.now() - started) / 1000).toFixed(0)} s)`), 5_000);
   try {
     const pom = path.join(kafkaResourceDir(), 'pom.xml');
     const res = await run(
@@ -97,6 +99,7 @@ async function ensureKafkaJars(log: (line: string) => void): Promise<string> {
       if (!fs.existsSync(path.join(libs, KAFKA_JAR))) throw err;
     }
   } finally {
+    clearInterval(ticker);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   log(`fetched Kafka ${KAFKA_VERSION} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
