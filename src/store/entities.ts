@@ -37,10 +37,10 @@ export class User {
 /** One row per direction: friendship is mutual and both rows exist. */
 @Entity({ tableName: 'friendships' })
 export class Friendship {
-  @ManyToOne({ entity: () => User, primary: true, fieldName: 'user_id' })
+  @ManyToOne({ entity: () => User, primary: true, fieldName: 'user_id', deleteRule: 'cascade' })
   user!: User;
 
-  @ManyToOne({ entity: () => User, primary: true, fieldName: 'friend_id' })
+  @ManyToOne({ entity: () => User, primary: true, fieldName: 'friend_id', deleteRule: 'cascade' })
   friend!: User;
 
   @Property({ type: 'Date' })
@@ -68,10 +68,12 @@ export class Room {
 
 @Entity({ tableName: 'room_members' })
 export class RoomMember {
-  @ManyToOne({ entity: () => Room, primary: true, fieldName: 'room_id' })
+  @ManyToOne({ entity: () => Room, primary: true, fieldName: 'room_id', deleteRule: 'cascade' })
   room!: Room;
 
-  @ManyToOne({ entity: () => User, primary: true, fieldName: 'user_id' })
+  /** A member's rooms are looked up by user. */
+  @Index()
+  @ManyToOne({ entity: () => User, primary: true, fieldName: 'user_id', deleteRule: 'cascade' })
   user!: User;
 
   @Property({ type: 'integer' })
@@ -88,7 +90,7 @@ export class Message {
   @PrimaryKey({ type: 'uuid' })
   id!: string;
 
-  @ManyToOne({ entity: () => Room, fieldName: 'room_id' })
+  @ManyToOne({ entity: () => Room, fieldName: 'room_id', deleteRule: 'cascade' })
   room!: Room;
 
   @Property({ type: 'integer' })
@@ -100,7 +102,7 @@ export class Message {
   @Property({ type: 'text' })
   body!: string;
 
-  @ManyToOne({ entity: () => User, fieldName: 'sender_id', nullable: true })
+  @ManyToOne({ entity: () => User, fieldName: 'sender_id', nullable: true, deleteRule: 'set null' })
   sender: User | null = null;
 
   @Property({ type: JsonType, nullable: true })
