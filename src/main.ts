@@ -22,14 +22,17 @@ async function main(mode: string): Promise<void> {
   }
   const started: { stop(): Promise<void> }[] = [];
   let app: App | null = null;
+  const stopAll = async () => {
+    await app?.stop();
+    for (const service of started.reverse()) await service.stop();
+  };
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
     try {
-      await app?.stop();
-      for (const service of started.reverse()) await service.stop();
+      await stopAll();
       process.exit(0);
     } catch (err) {
       log.error('shutdown failed', errorFields(err));
@@ -39,25 +42,29 @@ async function main(mode: string): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  if (mode === 'dev') {
-    const progress = (line: string) => console.log(`[dev] ${line}`);
-    if (!process.env.KAFKA_BROKERS) {
-      const kafka: KafkaCluster = await ensureLocalKafka(progress);
-      started.push(kafka);
-      process.env.KAFKA_BROKERS = kafka.brokers.join(',');
+  try {
+    if (mode === 'dev') {
+      const progress = (line: string) => console.log(`[dev] ${line}`);
+      if (!process.env.KAFKA_BROKERS) {
+        const kafka: KafkaCluster = await ensureLocalKafka(progress);
+        started.push(kafka);
+        process.env.KAFKA_BROKERS = kafka.brokers.join(',');
+      }
+      const db: Database = await ensurePostgres({ databaseUrl: process.env.DATABASE_URL, defaultDb: 'chat', log: progress });
+      started.push(db);
+      process.env.DATABASE_URL = db.url;
     }
-    const db: Database = await ensurePostgres({ databaseUrl: process.env.DATABASE_URL, defaultDb: 'chat', log: progress });
-    started.push(db);
-    process.env.DATABASE_URL = db.url;
+    const config = loadConfig();
+    app = await startApp(config, roles, log);
+    if (app.gateway) {
+      console.log(`GraphQL (HTTP and graphql-ws) and Apollo Sandbox: http://localhost:${config.port}/graphql`);
+    }
+    log.info('started', { roles, instanceId: config.instanceId });
+  } catch (err) {
+    // Whatever this process started for the developer does not outlive a failed start.
+    await stopAll().catch(() => undefined);
+    throw err;
   }
-
-  const config = loadConfig();
-  app = await startApp(config, roles, log);
-  if (stopping) return;
-  if (app.gateway) {
-    console.log(`GraphQL (HTTP and graphql-ws) and Apollo Sandbox: http://localhost:${config.port}/graphql`);
-  }
-  log.info('started', { roles, instanceId: config.instanceId });
 }
 
 main(process.argv[2] ?? 'all').catch((err) => {

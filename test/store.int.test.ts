@@ -9,7 +9,7 @@ test('the migrations build exactly the schema the entities describe, and run onc
     const diff = await orms[0].getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
     expect(diff.trim()).toBe('');
     const applied = await orms[0].em.fork().execute('select name from mikro_orm_migrations');
-    expect(applied.map((row: { name: string }) => row.name)).toEqual(['Migration20261122000000_initial']);
+    expect(applied.map((row) => row.name)).toEqual(['Migration20261122000000_initial']);
   } finally {
     await Promise.all(orms.map((orm) => orm.close()));
     await dropDatabase(url);

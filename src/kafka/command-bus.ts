@@ -62,11 +62,7 @@ export class CommandBus {
           this.log.warn('dropping unreadable reply', errorFields(err));
           return;
         }
-        const waiter = this.pending.get(reply.commandId);
-        if (!waiter) return; // its caller already gave up
-        this.pending.delete(reply.commandId);
-        clearTimeout(waiter.timer);
-        waiter.resolve(reply);
+        this.settle(reply.commandId, reply); // a no-op when its caller already gave up
       },
     });
   }
@@ -91,27 +87,22 @@ export class CommandBus {
       payload,
     };
     const replied = new Promise<Reply | null>((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(command.id);
-        resolve(null);
-      }, this.config.commandTimeoutMs);
+      const timer = setTimeout(() => this.settle(command.id, null), this.config.commandTimeoutMs);
       this.pending.set(command.id, { resolve, timer });
     });
-    try {
-      await this.producer.send({
+    // The produce counts against the same bound: a broker that does not take the command ends the wait early.
+    this.producer
+      .send({
         topic: this.config.topics.commands,
         messages: [{ key, value: JSON.stringify(command), headers: { [REPLY_TO_HEADER]: this.instanceTag } }],
+      })
+      .catch((err: unknown) => {
+        this.log.warn('could not enqueue command', { commandId: command.id, type, ...errorFields(err) });
+        this.settle(command.id, null);
       });
-    } catch (err) {
-      this.forget(command.id);
-      this.log.warn('could not enqueue command', { commandId: command.id, type, ...errorFields(err) });
-      throw new ServiceUnavailableError('The service is unavailable; the request was not accepted. Retry later.', {
-        commandId: command.id,
-        outcome: 'NOT_APPLIED',
-      });
-    }
     const reply = await replied;
     if (reply === null) {
+      // Even a failed produce may have reached the broker: the outcome is unknown, not "not applied".
       throw new ServiceUnavailableError(
         'The service did not confirm the request in time; its outcome is unknown. Retrying with the same clientMessageId is safe.',
         { commandId: command.id, outcome: 'UNKNOWN' },
@@ -122,19 +113,18 @@ export class CommandBus {
     throw new Error(`command ${command.id} failed in the worker: ${reply.error.message}`);
   }
 
-  private forget(commandId: string): void {
+  /** Ends one wait with the reply, or with null when none will come. */
+  private settle(commandId: string, reply: Reply | null): void {
     const waiter = this.pending.get(commandId);
-    if (waiter) clearTimeout(waiter.timer);
+    if (!waiter) return; // already settled or timed out
     this.pending.delete(commandId);
+    clearTimeout(waiter.timer);
+    waiter.resolve(reply);
   }
 
   /** Callers still waiting get SERVICE_UNAVAILABLE (outcome unknown). */
   async stop(): Promise<void> {
-    for (const [id, waiter] of this.pending) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(null);
-      this.pending.delete(id);
-    }
+    for (const commandId of [...this.pending.keys()]) this.settle(commandId, null);
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await deleteGroupQuietly(this.admin, this.groupId, this.log);
