@@ -183,3 +183,11 @@ test('errors carry the contract codes and no internals', async () => {
     expect(JSON.stringify(result.errors)).not.toMatch(/stack|select |insert |kafka|\.ts:/i);
   }
 });
+
+test('a browser opening the endpoint gets Apollo Sandbox; /healthz answers', async () => {
+  const page = await fetch(urlA, { headers: { accept: 'text/html' } });
+  expect(page.status).toBe(200);
+  expect(await page.text()).toMatch(/sandbox/i);
+  const health = await fetch(new URL('/healthz', urlA));
+  expect(await health.json()).toEqual({ status: 'ok' });
+});

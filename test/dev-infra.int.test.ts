@@ -8,29 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
-import { KafkaCluster, startKafka } from '../src/dev/kafka';
-import { ensureDatabase } from '../src/dev/postgres';
+import { startKafka, type KafkaCluster } from '../src/dev/kafka';
+import { dropDatabase, ensureDatabase } from '../src/dev/postgres';
+import { waitFor } from './support';
 
 // The first run fetches Kafka from Maven Central.
 jest.setTimeout(180_000);
-
-/** Polls until `check` is true, failing after `ms`. */
-async function waitFor(what: string, check: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Like waitFor, for checks that talk to a server. */
-async function waitForAsync(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function isAlive(pid: number): boolean {
   try {
@@ -79,9 +62,9 @@ describe('startKafka (single node, free ports)', () => {
     await admin.connect();
     // Not waitForLeaders: kafkajs gives up on KRaft's transient UNKNOWN_TOPIC_OR_PARTITION; poll instead.
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false });
-    await waitForAsync('a leader for the new topic', async () => {
+    await waitFor('a leader for the new topic', async () => {
       const md = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-      return md?.topics[0]?.partitions.every((p) => p.leader >= 0) ?? false;
+      return md?.topics[0]?.partitions.every((p) => p.leader >= 0);
     });
     await admin.disconnect();
 
@@ -111,14 +94,12 @@ describe('startKafka (single node, free ports)', () => {
 });
 
 describe('ensureDatabase', () => {
-  it('creates a missing database on 127.0.0.1:5432 and is idempotent', async () => {
-    const server = 'postgres://postgres@127.0.0.1:5432/postgres';
+  it('creates a missing database on the server of DATABASE_URL and is idempotent', async () => {
+    const server = process.env.DATABASE_URL!;
     const name = `dev_infra_${randomUUID().replace(/-/g, '')}`;
-    const admin = new Client({ connectionString: server });
-    await admin.connect();
+    const url = await ensureDatabase(server, name);
     try {
-      const url = await ensureDatabase(server, name);
-      expect(url).toBe(`postgres://postgres@127.0.0.1:5432/${name}`);
+      expect(new URL(url).pathname).toBe(`/${name}`);
       expect(await ensureDatabase(server, name)).toBe(url); // already there: no error
 
       const db = new Client({ connectionString: url });
@@ -127,8 +108,7 @@ describe('ensureDatabase', () => {
       await db.end();
       expect(rows[0].db).toBe(name);
     } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)}`);
-      await admin.end();
+      await dropDatabase(url);
     }
   });
 });
