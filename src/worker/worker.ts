@@ -22,8 +22,15 @@ interface Applied {
   events: MessageEvent[];
 }
 
-/** Errors of the data itself (PostgreSQL classes 22 and 23): retrying the same command cannot succeed. */
-const isDataError = (err: unknown) => /^2[23]/.test(String((err as { code?: string }).code ?? ''));
+/**
+ * PostgreSQL errors of the data itself (bad values, missing references):
+ * retrying the same command cannot succeed. A unique violation is not one of
+ * them: it comes from a concurrent duplicate, and the retry finds the winner.
+ */
+const isDataError = (err: unknown) => {
+  const code = String((err as { code?: string }).code ?? '');
+  return code.startsWith('22') || ['23502', '23503', '23514'].includes(code);
+};
 
 /**
  * Applies commands from chat.commands. Knows nothing of GraphQL. For each
@@ -103,7 +110,6 @@ export class Worker {
 
   /** Returns what the command did, applying it only if it never was; null when it expired unapplied. */
   private async apply(command: Command): Promise<Applied | null> {
-    const em = this.orm.em.fork();
     const stored = await this.loadApplied(command.id);
     if (stored) return stored;
     if (Date.now() > command.deadline) {
@@ -112,7 +118,7 @@ export class Worker {
       return null;
     }
     try {
-      return await em.transactional(async (tx) => {
+      return await this.orm.em.fork().transactional(async (tx) => {
         const outcome: Outcome = await (HANDLERS[command.type] as (t: typeof tx, c: Command) => Promise<Outcome>)(tx, command);
         const applied: Applied = {
           reply: { v: RECORD_VERSION, commandId: command.id, ok: true, result: outcome.result },
@@ -125,7 +131,7 @@ export class Worker {
       if (err instanceof UserError) {
         // Stored too, so a redelivery answers the same even if the world changed since.
         const applied: Applied = { reply: errorReply(command.id, err.code, err.message), events: [] };
-        await this.record(em, command.id, applied);
+        await this.record(this.orm.em.fork(), command.id, applied);
         return applied;
       }
       if ((err as { code?: string }).code === '23505') {

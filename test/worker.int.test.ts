@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
+import type { App } from '../src/app';
+import { RECORD_VERSION, REPLY_TO_HEADER, type Command, type MessageEvent, type Reply } from '../src/contracts/records';
+import { PRODUCER_CONFIG } from '../src/kafka/client';
+import { startTestApp, testConfig, uniquePrefix, waitFor } from './support';
+
+// The worker alone, fed by a raw producer: what it does with duplicates and poison.
+const config = testConfig(uniquePrefix('worker'));
+let app: App;
+let producer: Producer;
+let consumer: Consumer;
+const seen: Record<'replies' | 'messages' | 'deadLetter', KafkaMessage[]> = { replies: [], messages: [], deadLetter: [] };
+
+beforeAll(async () => {
+  app = await startTestApp(config, ['worker']);
+  producer = app.kafka.producer(PRODUCER_CONFIG);
+  await producer.connect();
+  consumer = app.kafka.consumer({ groupId: `${config.topics.commands}.test-observer` });
+  await consumer.connect();
+  const byTopic = { [config.topics.replies]: 'replies', [config.topics.messages]: 'messages', [config.topics.deadLetter]: 'deadLetter' } as const;
+  await consumer.subscribe({ topics: Object.keys(byTopic), fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ topic, message }) => void seen[byTopic[topic]].push(message) });
+});
+
+afterAll(async () => {
+  await consumer?.disconnect();
+  await producer?.disconnect();
+  await app?.stop();
+});
+
+const send = (key: string, value: string | Buffer) =>
+  producer.send({ topic: config.topics.commands, messages: [{ key, value, headers: { [REPLY_TO_HEADER]: 'observer' } }] });
+
+function command<T extends Command['type']>(type: T, actorId: string | null, payload: Extract<Command, { type: T }>['payload']): Command {
+  return { v: RECORD_VERSION, id: randomUUID(), type, actorId, deadline: Date.now() + 30_000, payload } as Command;
+}
+
+const repliesTo = (commandId: string) =>
+  seen.replies.map((m) => JSON.parse(String(m.value)) as Reply).filter((reply) => reply.commandId === commandId);
+
+async function apply(cmd: Command, key: string): Promise<Reply> {
+  await send(key, JSON.stringify(cmd));
+  return waitFor(`the reply to ${cmd.type}`, () => repliesTo(cmd.id)[0]);
+}
+
+async function aliceInARoom(): Promise<{ aliceId: string; roomId: string }> {
+  const aliceId = randomUUID();
+  const roomId = randomUUID();
+  const username = `alice_${aliceId.slice(0, 8)}`;
+  expect(await apply(command('SignUp', null, { userId: aliceId, username, passwordHash: 'x', displayName: 'Alice', email: null }), aliceId)).toMatchObject({ ok: true });
+  expect(await apply(command('CreateRoom', aliceId, { roomId, name: 'r', memberIds: [] }), roomId)).toMatchObject({ ok: true });
+  return { aliceId, roomId };
+}
+
+test('a redelivered command re-emits the same event and reply and writes no second row', async () => {
+  const { aliceId, roomId } = await aliceInARoom();
+  const chat = command('SendChat', aliceId, { roomId, body: 'once', clientMessageId: null, attachment: null });
+  // The same record twice, as after a crash between the transaction and the offset commit.
+  await send(roomId, JSON.stringify(chat));
+  await send(roomId, JSON.stringify(chat));
+  const eventsOfRoom = () =>
+    seen.messages.map((m) => JSON.parse(String(m.value)) as MessageEvent).filter((e) => e.message.roomId === roomId);
+  await waitFor('both replies and both events', () => repliesTo(chat.id).length === 2 && eventsOfRoom().length === 2);
+  const [first, second] = repliesTo(chat.id);
+  expect(second).toEqual(first);
+  const events = eventsOfRoom();
+  expect(events[1]).toEqual(events[0]);
+  expect(events[0].message).toMatchObject({ seq: 1, body: 'once', sender: { id: aliceId, displayName: 'Alice' } });
+  const rows = await app.orm.em.fork().execute('select seq from messages where room_id = ?', [roomId]);
+  expect(rows).toEqual([{ seq: 1 }]);
+});
+
+test('poison records go to the dead-letter topic with a reason, and the worker goes on', async () => {
+  const { aliceId, roomId } = await aliceInARoom();
+  await send(roomId, 'not json at all');
+  await send(roomId, JSON.stringify({ ...command('SendChat', aliceId, { roomId, body: 'x', clientMessageId: null, attachment: null }), type: 'Explode' }));
+  const after = await apply(command('SendChat', aliceId, { roomId, body: 'still here', clientMessageId: null, attachment: null }), roomId);
+  expect(after).toMatchObject({ ok: true, result: { message: { seq: 1, body: 'still here' } } });
+  await waitFor('two dead letters', () => seen.deadLetter.length >= 2);
+  const reasons = seen.deadLetter.map((m) => String(m.headers?.['dead-letter-reason']));
+  expect(reasons).toEqual(expect.arrayContaining(['record value is not JSON', 'unknown command type "Explode"']));
+  expect(seen.deadLetter.map((m) => String(m.value))).toContain('not json at all');
+});
+
+test('a command past its deadline is dropped unapplied', async () => {
+  const { aliceId, roomId } = await aliceInARoom();
+  const stale = { ...command('SendChat', aliceId, { roomId, body: 'stale', clientMessageId: null, attachment: null }), deadline: Date.now() - 1 };
+  await send(roomId, JSON.stringify(stale));
+  const fresh = await apply(command('SendChat', aliceId, { roomId, body: 'fresh', clientMessageId: null, attachment: null }), roomId);
+  // Same partition, so the stale one was read first; it left no row, no event and no reply.
+  expect(fresh).toMatchObject({ ok: true, result: { message: { seq: 1, body: 'fresh' } } });
+  expect(repliesTo(stale.id)).toEqual([]);
+});
