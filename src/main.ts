@@ -33,6 +33,7 @@ async function main(mode: string): Promise<void> {
     log.info('shutting down', { signal });
     try {
       await stopAll();
+      log.info('stopped');
       process.exit(0);
     } catch (err) {
       log.error('shutdown failed', errorFields(err));

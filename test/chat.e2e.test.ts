@@ -108,9 +108,10 @@ test('a subscriber that was away resumes with afterSeq: exactly what it missed, 
 test('a subscription without afterSeq gets messages sent after it started', async () => {
   const { alice, bob, roomId } = await roomOfTwo();
   await send(urlA, alice, roomId, 'old');
+  const open = gatewayB.gateway!.openSubscriptions;
   const live = watcher(urlB, bob.token).watch(roomId, null);
   // It is registered once the gateway counts it.
-  await waitFor('the subscription to be open', () => gatewayB.gateway!.openSubscriptions > 0);
+  await waitFor('the subscription to be open', () => gatewayB.gateway!.openSubscriptions > open);
   await send(urlA, alice, roomId, 'new');
   await waitFor('the new message', () => live.messages.length > 0);
   expect(live.messages.map((m) => m.body)).toEqual(['new']);
@@ -178,6 +179,12 @@ test('errors carry the contract codes and no internals', async () => {
 
   const syntax = await gql(urlA, '{ me { id ');
   expect(syntax.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+
+  const notJson = await fetch(urlA, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+  expect(notJson.status).toBe(400);
+  const notJsonBody = await notJson.json();
+  expect(notJsonBody.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  expect(JSON.stringify(notJsonBody)).not.toMatch(/stack|at .*\.js/);
 
   for (const result of [dup, short, anonymous, write, read, notFriend, syntax]) {
     expect(JSON.stringify(result.errors)).not.toMatch(/stack|select |insert |kafka|\.ts:/i);

@@ -4,8 +4,8 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import express from 'express';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Admin, Kafka } from 'kafkajs';
 import { WebSocketServer } from 'ws';
@@ -88,9 +88,19 @@ export class Gateway {
       GRAPHQL_PATH,
       express.json({ limit: '1mb' }),
       expressMiddleware(this.apollo, {
-        context: async ({ req }) => this.context(await this.viewerFrom(req.headers.authorization)),
+        context: ({ req }) => this.httpContext(req.headers.authorization),
       }),
     );
+    // Errors outside GraphQL (a body express.json() refuses, say) get a GraphQL-shaped answer, never express's HTML page with a stack.
+    app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
+      if (err.status && err.status < 500) {
+        const message = err.type === 'entity.too.large' ? 'request body too large' : 'request body is not valid JSON';
+        res.status(err.status).json({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
+        return;
+      }
+      this.log.error('unexpected error outside GraphQL', { err: err.message });
+      res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    });
     this.httpServer.on('request', app);
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);
@@ -100,8 +110,8 @@ export class Gateway {
   }
 
   private serveWebSocket(schema: GraphQLSchema, wsServer: WebSocketServer) {
-    const format = (errors: readonly GraphQLFormattedError[], originals: readonly unknown[]) =>
-      errors.map((e, i) => toClientError(e, originals[i], this.log, this.config.production));
+    const format = (errors: readonly GraphQLError[]) =>
+      errors.map((e) => toClientError(e.toJSON(), e, this.log, this.config.production));
     return useServer<Record<string, unknown> | undefined, { viewer?: Viewer }>(
       {
         schema,
@@ -115,27 +125,27 @@ export class Gateway {
             return false; // graphql-ws closes with 4403 Forbidden
           }
         },
-        context: (ctx) => this.context(ctx.extra.viewer ?? null),
-        onError: (_ctx, _id, _payload, errors) => format(errors, errors),
-        onNext: (_ctx, _id, _payload, _args, result) =>
-          result.errors ? { ...result, errors: format(result.errors, result.errors) } : undefined,
+        context: (ctx) => this.context(ctx.extra.viewer ?? null, null),
+        onError: (_ctx, _id, _payload, errors) => format(errors),
+        onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
       },
       wsServer,
     );
   }
 
-  private async viewerFrom(authorization: string | undefined): Promise<Viewer | UserError | null> {
-    if (!authorization) return null;
-    return this.services.tokens.verify(authorization).catch((err: UserError) => err);
+  /** A refused token is not an error yet: signUp and login need none; operations that do raise it. */
+  private async httpContext(authorization: string | undefined): Promise<Context> {
+    if (!authorization) return this.context(null, null);
+    try {
+      return this.context(await this.services.tokens.verify(authorization), null);
+    } catch (err) {
+      if (err instanceof UserError) return this.context(null, err);
+      throw err;
+    }
   }
 
-  private context(viewer: Viewer | UserError | null): Context {
-    return {
-      viewer: viewer instanceof UserError ? null : viewer,
-      authError: viewer instanceof UserError ? viewer : null,
-      em: this.services.orm.em.fork(),
-      services: this.services,
-    };
+  private context(viewer: Viewer | null, authError: UserError | null): Context {
+    return { viewer, authError, em: this.services.orm.em.fork(), services: this.services };
   }
 
   /** Stops accepting, lets in-flight requests finish, closes sockets with 1001, leaves its consumer groups. */
