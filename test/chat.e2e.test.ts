@@ -12,6 +12,7 @@ import {
   testConfig,
   uniquePrefix,
   waitFor,
+  type GqlError,
   type TestUser,
 } from './support';
 
@@ -182,8 +183,8 @@ test('errors carry the contract codes and no internals', async () => {
 
   const notJson = await fetch(urlA, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
   expect(notJson.status).toBe(400);
-  const notJsonBody = await notJson.json();
-  expect(notJsonBody.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  const notJsonBody = (await notJson.json()) as { errors: GqlError[] };
+  expect(notJsonBody.errors[0].extensions?.code).toBe('BAD_USER_INPUT');
   expect(JSON.stringify(notJsonBody)).not.toMatch(/stack|at .*\.js/);
 
   for (const result of [dup, short, anonymous, write, read, notFriend, syntax]) {
