@@ -50,10 +50,10 @@ export class ConfigError extends Error {
 }
 
 const DEV_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/chat';
-export const DEFAULT_KAFKA_BROKER = '127.0.0.1:9092';
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/chat';
+const DEFAULT_KAFKA_BROKER = '127.0.0.1:9092';
 
-export function topicNames(prefix: string): Topics {
+function topicNames(prefix: string): Topics {
   return {
     commands: `${prefix}.commands`,
     messages: `${prefix}.messages`,

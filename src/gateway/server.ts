@@ -21,9 +21,6 @@ import { buildChatSchema } from './schema';
 
 export const GRAPHQL_PATH = '/graphql';
 
-/** WebSocket close code for a missing or bad token (graphql-ws's Forbidden). */
-export const CLOSE_FORBIDDEN = 4403;
-
 /**
  * GraphQL over HTTP (Apollo Server) and graphql-ws on one port and path.
  * Never writes the database: mutations go through the command bus.
