@@ -1,4 +1,8 @@
 import { Migration20261122000000_initial } from './Migration20261122000000_initial';
+import { Migration20261122100000_chat_api } from './Migration20261122100000_chat_api';
 
 /** Every migration in order; listed explicitly so compiled and ts-jest runs find the same set. */
-export const MIGRATIONS = [{ name: 'Migration20261122000000_initial', class: Migration20261122000000_initial }];
+export const MIGRATIONS = [
+  { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
+  { name: 'Migration20261122100000_chat_api', class: Migration20261122100000_chat_api },
+];

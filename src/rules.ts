@@ -57,3 +57,11 @@ export function checkMessageBody(body: string, hasAttachment: boolean): string {
   if (body.length === 0 && !hasAttachment) throw badInput('body must not be empty');
   return checkMaxLength('body', body, LIMITS.bodyMax);
 }
+
+/** How many items a page may ask for: 1 to LIMITS.pageMax. */
+export function checkPageSize(field: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > LIMITS.pageMax) {
+    throw badInput(`${field} must be from 1 to ${LIMITS.pageMax}`);
+  }
+  return value;
+}

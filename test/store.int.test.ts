@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '../migrations';
 import { dropDatabase, ensureDatabase } from '../src/dev/postgres';
 import { openStore } from '../src/store/orm';
 
@@ -9,7 +10,7 @@ test('the migrations build exactly the schema the entities describe, and run onc
     const diff = await orms[0].getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
     expect(diff.trim()).toBe('');
     const applied = await orms[0].em.fork().execute('select name from mikro_orm_migrations');
-    expect(applied.map((row) => row.name)).toEqual(['Migration20261122000000_initial']);
+    expect(applied.map((row) => row.name)).toEqual(MIGRATIONS.map((m) => m.name));
   } finally {
     await Promise.all(orms.map((orm) => orm.close()));
     await dropDatabase(url);

@@ -8,8 +8,10 @@ export const RECORD_VERSION = 1;
 
 /** Header naming the gateway instance that waits for a command's reply. */
 export const REPLY_TO_HEADER = 'reply-to';
-/** Header graphql-kafkajs-subscriptions routes live messages by; its value is the room id. */
+/** Header graphql-kafkajs-subscriptions routes events by: the room id for room messages, else SESSIONS_CHANNEL. */
 export const CHANNEL_HEADER = 'channel';
+/** The channel of session events; every gateway reads it (room ids are UUIDs, so it cannot collide). */
+export const SESSIONS_CHANNEL = 'sessions';
 
 export interface PublicUser {
   id: string;
@@ -30,6 +32,15 @@ export interface AttachmentRecord {
 
 export type MessageKind = 'TEXT' | 'FILE' | 'SYSTEM';
 
+/** What a SYSTEM message records, so consumers can act on it (a leaver's live stream ends at their LEFT). */
+export interface SystemEventRecord {
+  event: 'INVITED' | 'LEFT';
+  /** The user who was invited or left. */
+  userId: string;
+  /** Who invited them; null for LEFT. */
+  byUserId: string | null;
+}
+
 /** A stored message as events and replies carry it: complete, so fan-out needs no database read. */
 export interface MessageRecord {
   id: string;
@@ -40,23 +51,45 @@ export interface MessageRecord {
   sender: PublicUser | null;
   attachment: AttachmentRecord | null;
   clientMessageId: string | null;
+  /** Set on SYSTEM messages only; absent in events written before it existed. */
+  system?: SystemEventRecord | null;
   createdAt: string;
 }
 
 export interface CommandPayloads {
   SignUp: { userId: string; username: string; passwordHash: string; displayName: string; email: string | null };
   RecordLogin: { userId: string };
+  Logout: { tokenId: string; expiresAt: string };
+  UpdateStatus: { statusMessage: string };
   AddFriend: { friendId: string };
+  RemoveFriend: { friendId: string };
   CreateRoom: { roomId: string; name: string; memberIds: string[] };
+  InviteToRoom: { roomId: string; userIds: string[] };
+  LeaveRoom: { roomId: string };
+  MarkRead: { roomId: string; seq: number };
   SendChat: {
     roomId: string;
     body: string;
     clientMessageId: string | null;
     attachment: AttachmentRecord | null;
   };
+  Bookmark: { messageId: string; bookmarked: boolean };
 }
 export type CommandType = keyof CommandPayloads;
-export const COMMAND_TYPES: readonly CommandType[] = ['SignUp', 'RecordLogin', 'AddFriend', 'CreateRoom', 'SendChat'];
+export const COMMAND_TYPES: readonly CommandType[] = [
+  'SignUp',
+  'RecordLogin',
+  'Logout',
+  'UpdateStatus',
+  'AddFriend',
+  'RemoveFriend',
+  'CreateRoom',
+  'InviteToRoom',
+  'LeaveRoom',
+  'MarkRead',
+  'SendChat',
+  'Bookmark',
+];
 
 export interface CommandEnvelope<T extends CommandType = CommandType> {
   v: number;
@@ -74,9 +107,17 @@ export type Command = { [T in CommandType]: CommandEnvelope<T> }[CommandType];
 export interface CommandResults {
   SignUp: { userId: string };
   RecordLogin: { userId: string };
+  Logout: { userId: string };
+  UpdateStatus: { userId: string };
   AddFriend: { friendId: string };
+  RemoveFriend: { friendId: string };
   CreateRoom: { roomId: string };
-  SendChat: { message: MessageRecord };
+  InviteToRoom: { roomId: string };
+  LeaveRoom: { roomId: string };
+  MarkRead: { roomId: string };
+  /** `bookmarked`: whether the sender has bookmarked it (only ever true for a resend of an older message). */
+  SendChat: { message: MessageRecord; bookmarked: boolean };
+  Bookmark: { message: MessageRecord };
 }
 
 export interface ReplyError {
@@ -87,10 +128,29 @@ export type Reply =
   | { v: number; commandId: string; ok: true; result: unknown }
   | { v: number; commandId: string; ok: false; error: ReplyError };
 
+/** A new message of a room: key and channel are the room id. */
 export interface MessageEvent {
   v: number;
   type: 'message';
   message: MessageRecord;
+}
+
+/** A token was revoked (logout): gateways close the sockets opened with it. Key: the user id; channel: SESSIONS_CHANNEL. */
+export interface SessionEndedEvent {
+  v: number;
+  type: 'session-ended';
+  userId: string;
+  tokenId: string;
+}
+
+/** What commands publish on the events topic (chat.messages). */
+export type ChatEvent = MessageEvent | SessionEndedEvent;
+
+/** The Kafka key (what must stay in order) and the channel header (who listens) of an event. */
+export function eventRoute(event: ChatEvent): { key: string; channel: string } {
+  return event.type === 'message'
+    ? { key: event.message.roomId, channel: event.message.roomId }
+    : { key: event.userId, channel: SESSIONS_CHANNEL };
 }
 
 /** Why a record could not be used; it goes to the dead-letter topic with this reason. */
@@ -119,6 +179,7 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const isUuid = (v: unknown): boolean => isString(v) && UUID.test(v);
+const isUuidList = (v: unknown): boolean => Array.isArray(v) && v.every(isUuid);
 const isObjectOrNull = (v: unknown) => v === null || (typeof v === 'object' && !Array.isArray(v));
 
 /** The fields each command payload must have, so a malformed command is set aside instead of retried. */
@@ -131,14 +192,21 @@ const PAYLOAD_FIELDS: { [T in CommandType]: Record<keyof CommandPayloads[T], (v:
     email: (v) => v === null || isString(v),
   },
   RecordLogin: { userId: isUuid },
+  Logout: { tokenId: isUuid, expiresAt: (v) => isString(v) && !Number.isNaN(Date.parse(v)) },
+  UpdateStatus: { statusMessage: isString },
   AddFriend: { friendId: isUuid },
-  CreateRoom: { roomId: isUuid, name: isString, memberIds: (v) => Array.isArray(v) && v.every(isUuid) },
+  RemoveFriend: { friendId: isUuid },
+  CreateRoom: { roomId: isUuid, name: isString, memberIds: isUuidList },
+  InviteToRoom: { roomId: isUuid, userIds: isUuidList },
+  LeaveRoom: { roomId: isUuid },
+  MarkRead: { roomId: isUuid, seq: (v) => Number.isSafeInteger(v) && (v as number) >= 0 },
   SendChat: {
     roomId: isUuid,
     body: isString,
     clientMessageId: (v) => v === null || isString(v),
     attachment: isObjectOrNull,
   },
+  Bookmark: { messageId: isUuid, bookmarked: (v) => typeof v === 'boolean' },
 };
 
 export function parseCommand(value: Buffer | string | null): Command {
@@ -173,4 +241,12 @@ export function parseMessageEvent(value: Buffer | string | null): MessageEvent {
   if (o.type !== 'message' || typeof m !== 'object' || m === null) throw new RecordFormatError('not a message event');
   if (!isString(m.roomId) || typeof m.seq !== 'number') throw new RecordFormatError('message event lacks roomId or seq');
   return o as unknown as MessageEvent;
+}
+
+export function parseSessionEndedEvent(value: Buffer | string | null): SessionEndedEvent {
+  const o = parseObject(value);
+  if (o.type !== 'session-ended' || !isString(o.userId) || !isString(o.tokenId)) {
+    throw new RecordFormatError('not a session-ended event');
+  }
+  return o as unknown as SessionEndedEvent;
 }

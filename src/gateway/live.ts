@@ -1,24 +1,38 @@
 import { KafkaPubSub } from 'graphql-kafkajs-subscriptions';
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Config } from '../config';
-import { parseMessageEvent, type MessageRecord } from '../contracts/records';
+import {
+  SESSIONS_CHANNEL,
+  parseMessageEvent,
+  parseSessionEndedEvent,
+  type MessageRecord,
+  type SessionEndedEvent,
+} from '../contracts/records';
 import { errorFields, type Logger } from '../log';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly } from '../kafka/client';
 
+/** A message as one subscriber sees it. Live messages are new, so nobody has bookmarked them yet. */
+export interface ViewedMessage {
+  message: MessageRecord;
+  bookmarked: boolean;
+}
+
 /** Stored messages with afterSeq < seq < beforeSeq, ascending, at most HISTORY_PAGE of them. */
-export type History = (afterSeq: number, beforeSeq?: number) => Promise<MessageRecord[]>;
+export type History = (afterSeq: number, beforeSeq?: number) => Promise<ViewedMessage[]>;
 export const HISTORY_PAGE = 500;
 
 /**
- * Live room messages for this gateway: graphql-kafkajs-subscriptions reads
+ * Live events for this gateway: graphql-kafkajs-subscriptions reads
  * chat.messages in a consumer group of this process alone (the library's
  * default group would split the partitions between gateways) and routes each
- * record by its `channel` header, the room id, to that room's streams.
+ * record by its `channel` header: a room id to that room's streams,
+ * SESSIONS_CHANNEL to the session listeners (logout closes sockets).
  */
 export class LiveMessages {
   private pubsub: KafkaPubSub | null = null;
   private readonly groupId: string;
   private readonly streams = new Set<RoomStream>();
+  private readonly sessionListeners: ((event: SessionEndedEvent) => void)[] = [];
   /** Each record is parsed once, however many subscribers its room has. */
   private readonly parsed = new WeakMap<KafkaMessage, MessageRecord | null>();
 
@@ -41,25 +55,41 @@ export class LiveMessages {
       consumerConfig: { ...CONSUMER_DEFAULTS, groupId: this.groupId },
       producerConfig: PRODUCER_CONFIG,
     });
+    await this.pubsub.subscribe(SESSIONS_CHANNEL, (record: KafkaMessage) => {
+      let event: SessionEndedEvent;
+      try {
+        event = parseSessionEndedEvent(record.value);
+      } catch (err) {
+        this.log.warn('ignoring unreadable session event', { offset: record.offset, ...errorFields(err) });
+        return;
+      }
+      for (const listener of this.sessionListeners) listener(event);
+    });
+  }
+
+  /** Calls `listener` for every token revoked from now on, whichever gateway revoked it. */
+  onSessionEnded(listener: (event: SessionEndedEvent) => void): void {
+    this.sessionListeners.push(listener);
   }
 
   /**
-   * Messages of a room in seq order, each once. With afterSeq: the stored ones
-   * after it, then live ones; the live subscription starts before the stored
-   * ones are read, so nothing falls between the two.
+   * Messages of a room after `afterSeq`, in seq order, each once, as `viewerId`
+   * sees them: the stored ones, then live ones. The live subscription starts
+   * before the stored ones are read, so nothing falls between the two. The
+   * stream ends at the viewer's own LEFT message.
    */
-  async open(roomId: string, afterSeq: number | null, history: History): Promise<AsyncIterableIterator<MessageRecord>> {
+  async open(roomId: string, viewerId: string, afterSeq: number, history: History): Promise<AsyncIterableIterator<ViewedMessage>> {
     const pubsub = this.pubsub;
     if (!pubsub) throw new Error('live messages are not started');
     let subscriptionId: number | undefined;
-    const stream = new RoomStream(history, afterSeq, () => {
+    const stream = new RoomStream(history, viewerId, afterSeq, () => {
       this.streams.delete(stream);
       if (subscriptionId !== undefined) pubsub.unsubscribe(subscriptionId);
     });
     this.streams.add(stream);
     subscriptionId = await pubsub.subscribe(roomId, (record: KafkaMessage) => {
       const message = this.parse(record);
-      if (message) stream.push(message);
+      if (message) stream.push({ message, bookmarked: false });
     });
     stream.start();
     return stream;
@@ -96,38 +126,36 @@ export class LiveMessages {
   }
 }
 
-type Waiter = { resolve(result: IteratorResult<MessageRecord>): void; reject(err: unknown): void };
+type Waiter = { resolve(result: IteratorResult<ViewedMessage>): void; reject(err: unknown): void };
 
 /**
  * One subscriber's stream. Live messages arrive in `arrived`; a single pump
  * turns them into the gap-free, repeat-free sequence in `ready`: it drops seqs
  * already delivered and fills any hole from the database before going on.
  */
-class RoomStream implements AsyncIterableIterator<MessageRecord> {
-  private readonly arrived: MessageRecord[] = [];
-  private readonly ready: MessageRecord[] = [];
+class RoomStream implements AsyncIterableIterator<ViewedMessage> {
+  private readonly arrived: ViewedMessage[] = [];
+  private readonly ready: ViewedMessage[] = [];
   private waiter: Waiter | null = null;
   private failure: unknown = null;
+  /** No more messages will be added; what is ready is still handed out. */
   private closed = false;
   private pumping = false;
-  private replayPending: boolean;
-  /** The seq of the last message delivered; null until the first live one when there is no afterSeq. */
-  private lastSeq: number | null;
+  private replayPending = true;
 
   constructor(
     private readonly history: History,
-    afterSeq: number | null,
+    private readonly viewerId: string,
+    /** The seq of the last message delivered. */
+    private lastSeq: number,
     private readonly onClose: () => void,
-  ) {
-    this.lastSeq = afterSeq;
-    this.replayPending = afterSeq !== null;
-  }
+  ) {}
 
   start(): void {
     void this.pump();
   }
 
-  push(message: MessageRecord): void {
+  push(message: ViewedMessage): void {
     if (this.closed) return;
     this.arrived.push(message);
     void this.pump();
@@ -142,11 +170,11 @@ class RoomStream implements AsyncIterableIterator<MessageRecord> {
         this.replayPending = false;
       }
       while (this.arrived.length > 0 && !this.closed) {
-        const message = this.arrived.shift()!;
-        if (this.lastSeq === null) this.lastSeq = message.seq - 1;
-        if (message.seq <= this.lastSeq) continue;
-        if (message.seq > this.lastSeq + 1) await this.catchUp(message.seq);
-        if (message.seq === this.lastSeq + 1) this.deliver(message);
+        const item = this.arrived.shift()!;
+        const seq = item.message.seq;
+        if (seq <= this.lastSeq) continue;
+        if (seq > this.lastSeq + 1) await this.catchUp(seq);
+        if (seq === this.lastSeq + 1) this.deliver(item);
       }
     } catch (err) {
       this.fail(err);
@@ -158,20 +186,26 @@ class RoomStream implements AsyncIterableIterator<MessageRecord> {
   /** Delivers stored messages after lastSeq (and before beforeSeq), page by page. */
   private async catchUp(beforeSeq?: number): Promise<void> {
     for (;;) {
-      const page = await this.history(this.lastSeq ?? 0, beforeSeq);
-      for (const message of page) this.deliver(message);
+      const page = await this.history(this.lastSeq, beforeSeq);
+      for (const item of page) this.deliver(item);
       if (page.length < HISTORY_PAGE || this.closed) return;
     }
   }
 
-  private deliver(message: MessageRecord): void {
+  private deliver(item: ViewedMessage): void {
     if (this.closed) return;
-    this.lastSeq = message.seq;
+    this.lastSeq = item.message.seq;
+    const { system } = item.message;
+    if (system?.event === 'LEFT' && system.userId === this.viewerId) {
+      // The viewer left the room: nothing from here on is theirs to read.
+      this.close();
+      return;
+    }
     if (this.waiter) {
-      this.waiter.resolve({ value: message, done: false });
+      this.waiter.resolve({ value: item, done: false });
       this.waiter = null;
     } else {
-      this.ready.push(message);
+      this.ready.push(item);
     }
   }
 
@@ -184,7 +218,7 @@ class RoomStream implements AsyncIterableIterator<MessageRecord> {
     this.close();
   }
 
-  next(): Promise<IteratorResult<MessageRecord>> {
+  next(): Promise<IteratorResult<ViewedMessage>> {
     if (this.ready.length > 0) return Promise.resolve({ value: this.ready.shift()!, done: false });
     if (this.failure !== null) {
       const err = this.failure;
@@ -197,15 +231,17 @@ class RoomStream implements AsyncIterableIterator<MessageRecord> {
     });
   }
 
-  return(): Promise<IteratorResult<MessageRecord>> {
+  /** The subscriber went away: nothing more is handed out. */
+  return(): Promise<IteratorResult<ViewedMessage>> {
+    this.ready.length = 0;
     this.close();
     return Promise.resolve({ value: undefined, done: true });
   }
 
+  /** Takes no more messages; a waiting next() ends (one waits only when nothing is ready). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.ready.length = 0;
     this.arrived.length = 0;
     this.onClose();
     if (this.waiter) {
@@ -214,7 +250,7 @@ class RoomStream implements AsyncIterableIterator<MessageRecord> {
     }
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<MessageRecord> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<ViewedMessage> {
     return this;
   }
 }

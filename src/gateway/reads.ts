@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { MessageRecord } from '../contracts/records';
 import { badInput, forbidden, notFound } from '../errors';
-import { LIMITS } from '../rules';
+import { checkPageSize } from '../rules';
 import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type Row } from '../store/rows';
+import type { ViewedMessage } from './live';
 import { MessageType, RoomType, UserType, type MessageConnectionType } from './types';
 
 /**
@@ -11,6 +11,19 @@ import { MessageType, RoomType, UserType, type MessageConnectionType } from './t
  */
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
+const USER_COLUMNS_OF_U = USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ');
+
+/** A message with its sender and whether the viewer bookmarked it; the viewer id is its first parameter. */
+const VIEWED_MESSAGE = `exists (select 1 from bookmarks b where b.message_id = m.id and b.user_id = ?) as bookmarked,
+  ${MESSAGE_WITH_SENDER}`;
+const viewedMessage = (row: Row): ViewedMessage => ({ message: messageWithSender(row), bookmarked: Boolean(row.bookmarked) });
+const messageType = (row: Row) => MessageType.from(messageWithSender(row), Boolean(row.bookmarked));
+
+/** Whether a token was ended by logout. */
+export async function isTokenRevoked(em: EntityManager, tokenId: string): Promise<boolean> {
+  const rows = await em.execute('select 1 from revoked_tokens where token_id = ?', [tokenId]);
+  return rows.length > 0;
+}
 
 export async function loadUser(em: EntityManager, userId: string, viewerId: string | null): Promise<UserType | null> {
   const [row] = await em.execute(`select ${USER_COLUMNS}, email from users where id = ?`, [userId]);
@@ -20,14 +33,26 @@ export async function loadUser(em: EntityManager, userId: string, viewerId: stri
 
 export async function loadFriends(em: EntityManager, viewerId: string): Promise<UserType[]> {
   const rows = await em.execute(
-    `select ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} from friendships f
-     join users u on u.id = f.friend_id where f.user_id = ? order by u.username`,
+    `select ${USER_COLUMNS_OF_U} from friendships f join users u on u.id = f.friend_id
+     where f.user_id = ? order by u.username`,
     [viewerId],
   );
   return rows.map((row: Row) => UserType.from(publicUser(row)));
 }
 
-/** The viewer's rooms (or the given ones among them), most recently active first, fully built in four queries. */
+/** Users whose username or display name starts with `query` (case-insensitive), by username. */
+export async function searchUsers(em: EntityManager, viewerId: string, query: string, first: number): Promise<UserType[]> {
+  // The prefix is matched literally: % and _ in the query are not wildcards.
+  const prefix = `${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await em.execute(
+    `select ${USER_COLUMNS}, email from users where username like ? or lower(display_name) like ?
+     order by username limit ?`,
+    [prefix, prefix, first],
+  );
+  return rows.map((row: Row) => UserType.from(publicUser(row), row.id === viewerId ? (row.email as string | null) : null));
+}
+
+/** The viewer's rooms (or the given one among them), most recently active first, fully built in four queries. */
 export async function loadRooms(em: EntityManager, viewerId: string, onlyRoomId?: string): Promise<RoomType[]> {
   const rooms = await em.execute(
     `select r.*, m.last_read_seq from rooms r join room_members m on m.room_id = r.id and m.user_id = ?
@@ -38,14 +63,14 @@ export async function loadRooms(em: EntityManager, viewerId: string, onlyRoomId?
   const ids = rooms.map((r: Row) => String(r.id));
   const [members, lastMessages, unread] = await Promise.all([
     em.execute(
-      `select m.room_id, ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} from room_members m
+      `select m.room_id, ${USER_COLUMNS_OF_U} from room_members m
        join users u on u.id = m.user_id where m.room_id in (${placeholders(ids.length)}) order by m.joined_at, u.username`,
       ids,
     ),
     em.execute(
-      `select ${MESSAGE_WITH_SENDER} join rooms r on r.id = m.room_id and m.seq = r.last_seq
+      `select ${VIEWED_MESSAGE} join rooms r on r.id = m.room_id and m.seq = r.last_seq
        where m.room_id in (${placeholders(ids.length)})`,
-      ids,
+      [viewerId, ...ids],
     ),
     em.execute(
       `select msg.room_id, count(*)::int as unread from messages msg
@@ -62,7 +87,7 @@ export async function loadRooms(em: EntityManager, viewerId: string, onlyRoomId?
     list.push(UserType.from(publicUser(row)));
     membersByRoom.set(String(row.room_id), list);
   }
-  const lastByRoom = new Map(lastMessages.map((row: Row) => [String(row.room_id), messageWithSender(row)]));
+  const lastByRoom = new Map(lastMessages.map((row: Row) => [String(row.room_id), messageType(row)]));
   const unreadByRoom = new Map(unread.map((row: Row) => [String(row.room_id), Number(row.unread)]));
   return rooms.map((row: Row) => {
     const id = String(row.id);
@@ -73,11 +98,32 @@ export async function loadRooms(em: EntityManager, viewerId: string, onlyRoomId?
       createdAt: new Date(row.created_at as string),
       members: membersByRoom.get(id) ?? [],
       lastSeq: Number(row.last_seq),
-      lastMessage: last ? MessageType.from(last) : null,
+      lastMessage: last ?? null,
       lastReadSeq: Number(row.last_read_seq),
       unreadCount: unreadByRoom.get(id) ?? 0,
     });
   });
+}
+
+/** One room of the viewer's; null when there is no such room, FORBIDDEN when the viewer is not a member. */
+export async function loadRoom(em: EntityManager, viewerId: string, roomId: string): Promise<RoomType | null> {
+  const [room] = await loadRooms(em, viewerId, roomId);
+  if (room) return room;
+  const [exists] = await em.execute('select 1 from rooms where id = ?', [roomId]);
+  if (exists) throw forbidden('only members can read this room');
+  return null;
+}
+
+/** The viewer's bookmarks in rooms they still belong to, newest bookmark first. */
+export async function loadBookmarks(em: EntityManager, viewerId: string): Promise<MessageType[]> {
+  const rows = await em.execute(
+    `select ${MESSAGE_WITH_SENDER}
+     join bookmarks bm on bm.message_id = m.id and bm.user_id = ?
+     join room_members rm on rm.room_id = m.room_id and rm.user_id = bm.user_id
+     order by bm.created_at desc, m.id`,
+    [viewerId],
+  );
+  return rows.map((row: Row) => MessageType.from(messageWithSender(row), true));
 }
 
 /** NOT_FOUND when the room does not exist, FORBIDDEN when the viewer is not a member; else the room's lastSeq. */
@@ -96,14 +142,15 @@ export async function requireMembership(em: EntityManager, viewerId: string, roo
 export async function loadMessages(
   em: EntityManager,
   roomId: string,
+  viewerId: string,
   range: { afterSeq?: number; beforeSeq?: number; limit: number; fromEnd: boolean },
-): Promise<MessageRecord[]> {
+): Promise<ViewedMessage[]> {
   const rows = await em.execute(
-    `select ${MESSAGE_WITH_SENDER} where m.room_id = ? and m.seq > ? and m.seq < ?
+    `select ${VIEWED_MESSAGE} where m.room_id = ? and m.seq > ? and m.seq < ?
      order by m.seq ${range.fromEnd ? 'desc' : 'asc'} limit ?`,
-    [roomId, range.afterSeq ?? 0, range.beforeSeq ?? 2 ** 31 - 1, range.limit],
+    [viewerId, roomId, range.afterSeq ?? 0, range.beforeSeq ?? 2 ** 31 - 1, range.limit],
   );
-  const messages = rows.map(messageWithSender);
+  const messages = rows.map(viewedMessage);
   return range.fromEnd ? messages.reverse() : messages;
 }
 
@@ -112,13 +159,6 @@ function parseCursor(name: string, cursor: string | null | undefined): number | 
   const seq = /^\d{1,10}$/.test(cursor) ? Number(cursor) : NaN;
   if (!Number.isSafeInteger(seq)) throw badInput(`${name} is not a valid cursor`);
   return seq;
-}
-
-function pageSize(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > LIMITS.pageMax) {
-    throw badInput(`${name} must be from 1 to ${LIMITS.pageMax}`);
-  }
-  return value;
 }
 
 /**
@@ -135,12 +175,12 @@ export async function messagesPage(
   const afterSeq = parseCursor('after', args.after);
   const beforeSeq = parseCursor('before', args.before);
   const fromEnd = args.first == null;
-  const limit = args.first != null ? pageSize('first', args.first) : args.last != null ? pageSize('last', args.last) : 50;
+  const limit = args.first != null ? checkPageSize('first', args.first) : args.last != null ? checkPageSize('last', args.last) : 50;
   const lastSeq = await requireMembership(em, viewerId, args.roomId);
-  const messages = await loadMessages(em, args.roomId, { afterSeq, beforeSeq, limit, fromEnd });
-  const edges = messages.map((m) => ({ cursor: String(m.seq), node: MessageType.from(m) }));
-  const firstSeq = messages[0]?.seq;
-  const endSeq = messages[messages.length - 1]?.seq;
+  const messages = await loadMessages(em, args.roomId, viewerId, { afterSeq, beforeSeq, limit, fromEnd });
+  const edges = messages.map(({ message, bookmarked }) => ({ cursor: String(message.seq), node: MessageType.from(message, bookmarked) }));
+  const firstSeq = messages[0]?.message.seq;
+  const endSeq = messages[messages.length - 1]?.message.seq;
   return {
     edges,
     pageInfo: {

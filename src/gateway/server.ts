@@ -8,18 +8,21 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Admin, Kafka } from 'kafkajs';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config';
-import { UserError } from '../errors';
+import { UserError, unauthenticated } from '../errors';
 import { CommandBus } from '../kafka/command-bus';
 import type { Logger } from '../log';
 import { Tokens, type Viewer } from './auth';
 import type { Context, Services } from './context';
 import { toClientError } from './errors';
 import { LiveMessages } from './live';
+import { isTokenRevoked } from './reads';
 import { buildChatSchema } from './schema';
 
 export const GRAPHQL_PATH = '/graphql';
+/** graphql-ws's Forbidden: what a socket with a missing, bad or logged-out token is closed with. */
+const CLOSE_FORBIDDEN = 4403;
 
 /**
  * GraphQL over HTTP (Apollo Server) and graphql-ws on one port and path.
@@ -29,6 +32,8 @@ export class Gateway {
   private readonly services: Services;
   private readonly httpServer: Server;
   private apollo: ApolloServer<Context> | null = null;
+  /** Open sockets by the id of the token they were opened with, so logout can close them. */
+  private readonly socketsByToken = new Map<string, Set<WebSocket>>();
 
   constructor(
     kafka: Kafka,
@@ -58,6 +63,9 @@ export class Gateway {
 
   async start(): Promise<void> {
     await this.services.bus.start();
+    this.services.live.onSessionEnded(({ tokenId }) => {
+      for (const socket of this.socketsByToken.get(tokenId) ?? []) socket.close(CLOSE_FORBIDDEN, 'Forbidden: logged out');
+    });
     await this.services.live.start();
     const schema = await buildChatSchema();
     const wsServer = new WebSocketServer({ server: this.httpServer, path: GRAPHQL_PATH });
@@ -115,12 +123,18 @@ export class Gateway {
         onConnect: async (ctx) => {
           const authorization = ctx.connectionParams?.authorization;
           if (typeof authorization !== 'string') return false;
+          let viewer: Viewer;
           try {
-            ctx.extra.viewer = await this.services.tokens.verify(authorization);
-            return true;
-          } catch {
-            return false; // graphql-ws closes with 4403 Forbidden
+            viewer = await this.services.tokens.verify(authorization);
+          } catch (err) {
+            if (err instanceof UserError) return false; // graphql-ws closes with 4403 Forbidden
+            throw err;
           }
+          // Tracked before the revocation check, so a logout that races this connect still closes it.
+          this.trackSocket(viewer.tokenId, ctx.extra.socket);
+          if (await this.isRevoked(viewer)) return false;
+          ctx.extra.viewer = viewer;
+          return true;
         },
         context: (ctx) => this.context(ctx.extra.viewer ?? null, null),
         onError: (_ctx, _id, _payload, errors) => format(errors),
@@ -130,11 +144,32 @@ export class Gateway {
     );
   }
 
+  private trackSocket(tokenId: string, socket: WebSocket): void {
+    const sockets = this.socketsByToken.get(tokenId) ?? new Set();
+    sockets.add(socket);
+    this.socketsByToken.set(tokenId, sockets);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) this.socketsByToken.delete(tokenId);
+    });
+  }
+
+  private isRevoked(viewer: Viewer): Promise<boolean> {
+    return isTokenRevoked(this.services.orm.em.fork(), viewer.tokenId);
+  }
+
+  /** A valid, unexpired token that was not logged out; else UNAUTHENTICATED. */
+  private async authenticate(authorization: string): Promise<Viewer> {
+    const viewer = await this.services.tokens.verify(authorization);
+    if (await this.isRevoked(viewer)) throw unauthenticated('this token was logged out; log in again');
+    return viewer;
+  }
+
   /** A refused token is not an error yet: signUp and login need none; operations that do raise it. */
   private async httpContext(authorization: string | undefined): Promise<Context> {
     if (!authorization) return this.context(null, null);
     try {
-      return this.context(await this.services.tokens.verify(authorization), null);
+      return this.context(await this.authenticate(authorization), null);
     } catch (err) {
       if (err instanceof UserError) return this.context(null, err);
       throw err;

@@ -27,11 +27,18 @@ export async function ensureTopics(
   await waitForLeaders(admin, topics);
 }
 
+/** Waits until every partition has a leader that answers: metadata can name a leader a moment before it serves. */
 async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
   const deadline = Date.now() + LEADERS_TIMEOUT_MS;
   for (;;) {
     const metadata = await admin.fetchTopicMetadata({ topics }).catch(() => null);
-    const ready = metadata?.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+    const named = metadata?.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+    const ready =
+      named &&
+      (await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic))).then(
+        () => true,
+        () => false,
+      ));
     if (ready) return;
     if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after ${LEADERS_TIMEOUT_MS / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,9 +1,18 @@
 import { Entity, Index, JsonType, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import type { AttachmentRecord, MessageKind, Reply } from '../contracts/records';
+import type { AttachmentRecord, MessageKind, Reply, SystemEventRecord } from '../contracts/records';
 
 // Column types are spelled out so the mapping never depends on emitted type metadata.
 
 @Entity({ tableName: 'users' })
+// searchUsers matches prefixes of the username and (case-insensitively) of the display name.
+@Index({
+  name: 'users_username_prefix_index',
+  expression: 'create index "users_username_prefix_index" on "users" ("username" varchar_pattern_ops)',
+})
+@Index({
+  name: 'users_display_name_prefix_index',
+  expression: 'create index "users_display_name_prefix_index" on "users" (lower("display_name") varchar_pattern_ops)',
+})
 export class User {
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -111,8 +120,39 @@ export class Message {
   @Property({ type: 'string', length: 64, nullable: true })
   clientMessageId: string | null = null;
 
+  /** What a SYSTEM message records (who was invited or left). */
+  @Property({ type: JsonType, nullable: true })
+  system: SystemEventRecord | null = null;
+
   @Property({ type: 'Date' })
   createdAt!: Date;
+}
+
+@Entity({ tableName: 'bookmarks' })
+@Index({ properties: ['user', 'createdAt'] })
+export class Bookmark {
+  @ManyToOne({ entity: () => User, primary: true, fieldName: 'user_id', deleteRule: 'cascade' })
+  user!: User;
+
+  @ManyToOne({ entity: () => Message, primary: true, fieldName: 'message_id', deleteRule: 'cascade' })
+  message!: Message;
+
+  @Property({ type: 'Date' })
+  createdAt!: Date;
+}
+
+/** Tokens ended by logout, until they would have expired anyway. */
+@Entity({ tableName: 'revoked_tokens' })
+export class RevokedToken {
+  @PrimaryKey({ type: 'uuid' })
+  tokenId!: string;
+
+  @ManyToOne({ entity: () => User, fieldName: 'user_id', deleteRule: 'cascade' })
+  user!: User;
+
+  @Index()
+  @Property({ type: 'Date' })
+  expiresAt!: Date;
 }
 
 /**
@@ -136,4 +176,4 @@ export class ProcessedCommand {
   processedAt!: Date;
 }
 
-export const ENTITIES = [User, Friendship, Room, RoomMember, Message, ProcessedCommand];
+export const ENTITIES = [User, Friendship, Room, RoomMember, Message, Bookmark, RevokedToken, ProcessedCommand];

@@ -31,6 +31,7 @@ export function messageRecord(row: Row, sender: PublicUser | null): MessageRecor
     sender,
     attachment: (row.attachment as MessageRecord['attachment']) ?? null,
     clientMessageId: (row.client_message_id as string | null) ?? null,
+    system: (row.system as MessageRecord['system']) ?? null,
     createdAt: iso(row.created_at),
   };
 }

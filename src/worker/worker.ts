@@ -6,9 +6,10 @@ import {
   RECORD_VERSION,
   REPLY_TO_HEADER,
   RecordFormatError,
+  eventRoute,
   parseCommand,
+  type ChatEvent,
   type Command,
-  type MessageEvent,
   type Reply,
 } from '../contracts/records';
 import { UserError } from '../errors';
@@ -19,7 +20,7 @@ import { HANDLERS, type Outcome } from './handlers';
 /** What a command left behind; stored, so a redelivery re-emits exactly this. */
 interface Applied {
   reply: Reply;
-  events: MessageEvent[];
+  events: ChatEvent[];
 }
 
 /**
@@ -34,7 +35,7 @@ const isDataError = (err: unknown) => {
 
 /**
  * Applies commands from chat.commands. Knows nothing of GraphQL. For each
- * command: one transaction, then the room events and the reply are produced,
+ * command: one transaction, then its events and the reply are produced,
  * and only then is the offset committed (kafkajs commits after eachMessage
  * returns), so a crash anywhere leads to a redelivery, never to a loss.
  */
@@ -92,11 +93,10 @@ export class Worker {
     if (applied.events.length > 0) {
       messages.push({
         topic: this.config.topics.messages,
-        messages: applied.events.map((event) => ({
-          key: event.message.roomId,
-          value: JSON.stringify(event),
-          headers: { [CHANNEL_HEADER]: event.message.roomId },
-        })),
+        messages: applied.events.map((event) => {
+          const { key, channel } = eventRoute(event);
+          return { key, value: JSON.stringify(event), headers: { [CHANNEL_HEADER]: channel } };
+        }),
       });
     }
     if (replyTo !== undefined) {
@@ -147,7 +147,7 @@ export class Worker {
     const [row] = await this.orm.em
       .fork()
       .execute('select reply, events from processed_commands where id = ?', [commandId]);
-    return row ? { reply: row.reply as Reply, events: row.events as MessageEvent[] } : null;
+    return row ? { reply: row.reply as Reply, events: row.events as ChatEvent[] } : null;
   }
 
   private async record(em: MikroORM['em'], commandId: string, applied: Applied): Promise<void> {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { notFound, unauthenticated } from '../../errors';
-import { LIMITS, checkEmail, checkMaxLength, checkPassword, normalizeUsername } from '../../rules';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { badInput, notFound, unauthenticated } from '../../errors';
+import { LIMITS, checkEmail, checkId, checkMaxLength, checkPageSize, checkPassword, normalizeUsername } from '../../rules';
 import { hashPassword, passwordMatches } from '../auth';
 import { requireViewer, type Context } from '../context';
-import { loadUser } from '../reads';
+import { loadUser, searchUsers } from '../reads';
 import { AuthPayloadType, SignUpInput, UserType } from '../types';
 
 async function authPayload(ctx: Context, userId: string): Promise<AuthPayloadType> {
@@ -47,11 +47,47 @@ export class AccountResolver {
     return authPayload(ctx, userId);
   }
 
+  @Mutation(() => Boolean, { description: 'Revokes the token it is called with; later use of it is UNAUTHENTICATED.' })
+  async logout(@Ctx() ctx: Context): Promise<boolean> {
+    const viewer = requireViewer(ctx);
+    await ctx.services.bus.send('Logout', viewer.userId, viewer.userId, {
+      tokenId: viewer.tokenId,
+      expiresAt: viewer.expiresAt.toISOString(),
+    });
+    return true;
+  }
+
+  @Mutation(() => UserType)
+  async updateStatus(@Arg('statusMessage', () => String) statusMessage: string, @Ctx() ctx: Context): Promise<UserType> {
+    const viewer = requireViewer(ctx);
+    const status = checkMaxLength('statusMessage', statusMessage.trim(), LIMITS.statusMax);
+    await ctx.services.bus.send('UpdateStatus', viewer.userId, viewer.userId, { statusMessage: status });
+    return this.me(ctx);
+  }
+
   @Query(() => UserType)
   async me(@Ctx() ctx: Context): Promise<UserType> {
     const viewer = requireViewer(ctx);
     const user = await loadUser(ctx.em, viewer.userId, viewer.userId);
     if (!user) throw notFound('your account no longer exists');
     return user;
+  }
+
+  @Query(() => UserType, { nullable: true })
+  async user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserType | null> {
+    const viewer = requireViewer(ctx);
+    return loadUser(ctx.em, checkId('id', id), viewer.userId);
+  }
+
+  @Query(() => [UserType], { description: 'Users whose username or display name starts with the query.' })
+  async searchUsers(
+    @Arg('query', () => String) query: string,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Ctx() ctx: Context,
+  ): Promise<UserType[]> {
+    const viewer = requireViewer(ctx);
+    const prefix = checkMaxLength('query', query.trim(), LIMITS.displayNameMax);
+    if (prefix.length === 0) throw badInput('query must not be empty');
+    return searchUsers(ctx.em, viewer.userId, prefix, checkPageSize('first', first ?? 20));
   }
 }

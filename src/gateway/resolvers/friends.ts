@@ -21,4 +21,12 @@ export class FriendResolver {
     if (!friend) throw notFound('no such user');
     return friend;
   }
+
+  @Mutation(() => Boolean, { description: 'Ends the friendship for both; rooms you share stay as they are.' })
+  async removeFriend(@Arg('userId', () => ID) userId: string, @Ctx() ctx: Context): Promise<boolean> {
+    const viewer = requireViewer(ctx);
+    const friendId = checkId('userId', userId);
+    await ctx.services.bus.send('RemoveFriend', viewer.userId, viewer.userId, { friendId });
+    return true;
+  }
 }

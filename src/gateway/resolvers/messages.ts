@@ -1,10 +1,9 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { MessageRecord } from '../../contracts/records';
 import { badInput } from '../../errors';
 import { LIMITS, checkId, checkMaxLength, checkMessageBody } from '../../rules';
 import { requireViewer, type Context } from '../context';
-import { HISTORY_PAGE } from '../live';
-import { loadMessages, messagesPage, requireMembership } from '../reads';
+import { HISTORY_PAGE, type ViewedMessage } from '../live';
+import { loadBookmarks, loadMessages, messagesPage, requireMembership } from '../reads';
 import { MessageConnectionType, MessageType, SendChatInput } from '../types';
 
 function checkAttachment(input: SendChatInput['attachment']) {
@@ -25,6 +24,13 @@ function checkAttachment(input: SendChatInput['attachment']) {
   return { name, contentType, size: input.size, url: input.url };
 }
 
+async function setBookmark(ctx: Context, messageId: string, bookmarked: boolean): Promise<MessageType> {
+  const viewer = requireViewer(ctx);
+  const id = checkId('messageId', messageId);
+  const { message } = await ctx.services.bus.send('Bookmark', viewer.userId, viewer.userId, { messageId: id, bookmarked });
+  return MessageType.from(message, bookmarked);
+}
+
 @Resolver()
 export class MessageResolver {
   @Mutation(() => MessageType)
@@ -38,13 +44,28 @@ export class MessageResolver {
       checkMaxLength('clientMessageId', clientMessageId, LIMITS.clientMessageIdMax);
       if (clientMessageId.length === 0) throw badInput('clientMessageId must not be empty');
     }
-    const { message } = await ctx.services.bus.send('SendChat', roomId, viewer.userId, {
+    const { message, bookmarked } = await ctx.services.bus.send('SendChat', roomId, viewer.userId, {
       roomId,
       body,
       clientMessageId,
       attachment,
     });
-    return MessageType.from(message);
+    return MessageType.from(message, bookmarked);
+  }
+
+  @Mutation(() => MessageType)
+  async bookmarkMessage(@Arg('messageId', () => ID) messageId: string, @Ctx() ctx: Context): Promise<MessageType> {
+    return setBookmark(ctx, messageId, true);
+  }
+
+  @Mutation(() => MessageType)
+  async unbookmarkMessage(@Arg('messageId', () => ID) messageId: string, @Ctx() ctx: Context): Promise<MessageType> {
+    return setBookmark(ctx, messageId, false);
+  }
+
+  @Query(() => [MessageType], { description: "The viewer's bookmarked messages, newest bookmark first." })
+  async bookmarks(@Ctx() ctx: Context): Promise<MessageType[]> {
+    return loadBookmarks(ctx.em, requireViewer(ctx).userId);
   }
 
   @Query(() => MessageConnectionType, {
@@ -71,18 +92,22 @@ export class MessageResolver {
       const roomId = checkId('roomId', args.roomId as string);
       const afterSeq = (args.afterSeq as number | null | undefined) ?? null;
       if (afterSeq !== null && afterSeq < 0) throw badInput('afterSeq must not be negative');
-      await requireMembership(ctx.em, viewer.userId, roomId);
+      const lastSeq = await requireMembership(ctx.em, viewer.userId, roomId);
+      if (afterSeq !== null && afterSeq > lastSeq) {
+        throw badInput(`afterSeq ${afterSeq} is past the room's newest message (${lastSeq})`);
+      }
       const orm = ctx.services.orm;
-      return ctx.services.live.open(roomId, afterSeq, (from, before) =>
-        loadMessages(orm.em.fork(), roomId, { afterSeq: from, beforeSeq: before, limit: HISTORY_PAGE, fromEnd: false }),
+      // Without afterSeq the stream starts after the newest message as of the membership check.
+      return ctx.services.live.open(roomId, viewer.userId, afterSeq ?? lastSeq, (from, before) =>
+        loadMessages(orm.em.fork(), roomId, viewer.userId, { afterSeq: from, beforeSeq: before, limit: HISTORY_PAGE, fromEnd: false }),
       );
     },
   })
   roomMessages(
-    @Root() message: MessageRecord,
+    @Root() { message, bookmarked }: ViewedMessage,
     @Arg('roomId', () => ID) _roomId: string,
     @Arg('afterSeq', () => Int, { nullable: true }) _afterSeq: number | null,
   ): MessageType {
-    return MessageType.from(message);
+    return MessageType.from(message, bookmarked);
   }
 }

@@ -1,10 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput } from '../../errors';
 import { LIMITS, checkId, checkMaxLength } from '../../rules';
 import { requireViewer, type Context } from '../context';
-import { loadRooms } from '../reads';
+import { loadRoom, loadRooms } from '../reads';
 import { RoomType } from '../types';
+
+/** A list of user ids that can be members of one room together with the viewer. */
+function checkMemberIds(field: string, ids: string[], viewerId: string): string[] {
+  const checked = ids.map((id) => checkId(field, id));
+  if (new Set([...checked, viewerId]).size > LIMITS.roomMembersMax) {
+    throw badInput(`a room has at most ${LIMITS.roomMembersMax} members`);
+  }
+  return checked;
+}
+
+/** The room as the viewer sees it right after their command was applied. */
+async function roomAfterCommand(ctx: Context, viewerId: string, roomId: string): Promise<RoomType> {
+  const [room] = await loadRooms(ctx.em, viewerId, roomId);
+  if (!room) throw new Error(`room ${roomId} is not the viewer's after their command was applied`);
+  return room;
+}
 
 @Resolver()
 export class RoomResolver {
@@ -15,9 +31,7 @@ export class RoomResolver {
 
   @Query(() => RoomType, { nullable: true, description: 'Null, or FORBIDDEN, when the viewer is not a member.' })
   async room(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<RoomType | null> {
-    const viewer = requireViewer(ctx);
-    const [room] = await loadRooms(ctx.em, viewer.userId, checkId('id', id));
-    return room ?? null;
+    return loadRoom(ctx.em, requireViewer(ctx).userId, checkId('id', id));
   }
 
   @Mutation(() => RoomType, { description: 'Every member must be a friend of the creator; the creator is a member.' })
@@ -27,15 +41,44 @@ export class RoomResolver {
     @Ctx() ctx: Context,
   ): Promise<RoomType> {
     const viewer = requireViewer(ctx);
-    const ids = memberIds.map((id) => checkId('memberIds', id));
-    if (new Set([...ids, viewer.userId]).size > LIMITS.roomMembersMax) {
-      throw badInput(`a room has at most ${LIMITS.roomMembersMax} members`);
-    }
+    const ids = checkMemberIds('memberIds', memberIds, viewer.userId);
     const roomName = checkMaxLength('name', (name ?? '').trim(), LIMITS.roomNameMax) || 'New room';
     const roomId = randomUUID();
     await ctx.services.bus.send('CreateRoom', roomId, viewer.userId, { roomId, name: roomName, memberIds: ids });
-    const [room] = await loadRooms(ctx.em, viewer.userId, roomId);
-    if (!room) throw new Error(`room ${roomId} vanished after its command was applied`);
-    return room;
+    return roomAfterCommand(ctx, viewer.userId, roomId);
+  }
+
+  @Mutation(() => RoomType, { description: 'Posts a SYSTEM message per new member.' })
+  async inviteToRoom(
+    @Arg('roomId', () => ID) roomId: string,
+    @Arg('userIds', () => [ID]) userIds: string[],
+    @Ctx() ctx: Context,
+  ): Promise<RoomType> {
+    const viewer = requireViewer(ctx);
+    const id = checkId('roomId', roomId);
+    const ids = checkMemberIds('userIds', userIds, viewer.userId);
+    await ctx.services.bus.send('InviteToRoom', id, viewer.userId, { roomId: id, userIds: ids });
+    return roomAfterCommand(ctx, viewer.userId, id);
+  }
+
+  @Mutation(() => Boolean, { description: 'Posts a SYSTEM message; the viewer stops receiving the room.' })
+  async leaveRoom(@Arg('roomId', () => ID) roomId: string, @Ctx() ctx: Context): Promise<boolean> {
+    const viewer = requireViewer(ctx);
+    const id = checkId('roomId', roomId);
+    await ctx.services.bus.send('LeaveRoom', id, viewer.userId, { roomId: id });
+    return true;
+  }
+
+  @Mutation(() => RoomType, { description: "Moves the viewer's read marker forward (never back)." })
+  async markRead(
+    @Arg('roomId', () => ID) roomId: string,
+    @Arg('seq', () => Int) seq: number,
+    @Ctx() ctx: Context,
+  ): Promise<RoomType> {
+    const viewer = requireViewer(ctx);
+    const id = checkId('roomId', roomId);
+    if (seq < 0) throw badInput('seq must not be negative');
+    await ctx.services.bus.send('MarkRead', id, viewer.userId, { roomId: id, seq });
+    return roomAfterCommand(ctx, viewer.userId, id);
   }
 }
