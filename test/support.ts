@@ -70,6 +70,39 @@ export async function gqlOk<T = any>(url: string, query: string, variables: Reco
   return result.data;
 }
 
+/** The first error of a request that must fail; a success fails the test and shows the data. */
+export async function gqlError(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlError> {
+  const result = await gql(url, query, variables, token);
+  if (!result.errors?.length) throw new Error(`expected an error, got ${JSON.stringify(result.data)}`);
+  return result.errors[0];
+}
+
+/** One query or mutation over graphql-ws (not a subscription), as a WebSocket client would send it. */
+export async function wsRequest<T = any>(httpUrl: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<GqlResult<T>> {
+  const client = createClient({
+    url: httpUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+  });
+  try {
+    const result = await new Promise<GqlResult<T>>((resolve, reject) => {
+      let last: GqlResult<T> = { status: 0 };
+      client.subscribe<T>(
+        { query, variables },
+        {
+          next: ({ data, errors }) => void (last = { status: 0, data: data ?? undefined, errors: errors as GqlError[] | undefined }),
+          error: (err) => (Array.isArray(err) ? resolve({ status: 0, errors: err as GqlError[] }) : reject(err)),
+          complete: () => resolve(last),
+        },
+      );
+    });
+    return result;
+  } finally {
+    await client.dispose();
+  }
+}
+
 export interface TestUser {
   id: string;
   username: string;
@@ -103,13 +136,16 @@ export const SEND_CHAT = `mutation($input: SendChatInput!) {
 }`;
 
 export const ROOM_MESSAGES = `subscription($roomId: ID!, $afterSeq: Int) {
-  roomMessages(roomId: $roomId, afterSeq: $afterSeq) { id seq body sender { id } }
+  roomMessages(roomId: $roomId, afterSeq: $afterSeq) { id seq kind body bookmarked sender { id } }
 }`;
 
 export interface LiveMessage {
   id: string;
   seq: number;
+  kind: 'TEXT' | 'FILE' | 'SYSTEM';
   body: string;
+  bookmarked: boolean;
+  sender: { id: string } | null;
 }
 
 /** A graphql-ws client subscribed to one room, recording what arrives and how it ends. */

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import {
+  getNamedType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  type GraphQLField,
+  type GraphQLInputType,
+} from 'graphql';
+import type { App } from '../src/app';
+import { buildChatSchema } from '../src/gateway/schema';
+import { gql, startTestApp, testConfig, uniquePrefix } from './support';
+
+// Rules that hold for the whole API, checked against every operation the schema serves.
+const prefix = uniquePrefix('api');
+let app: App;
+let url: string;
+
+beforeAll(async () => {
+  app = await startTestApp(testConfig(prefix), ['worker', 'gateway']);
+  url = app.gateway!.url;
+});
+
+afterAll(async () => {
+  await app?.stop();
+});
+
+/** A well-formed value of an argument's type, so the request passes validation and reaches the resolver. */
+function sample(type: GraphQLInputType): unknown {
+  if (isNonNullType(type)) return sample(type.ofType);
+  if (isListType(type)) return [sample(type.ofType)];
+  if (isInputObjectType(type)) {
+    return Object.fromEntries(Object.values(type.getFields()).map((field) => [field.name, sample(field.type)]));
+  }
+  return { ID: randomUUID(), Int: 1, String: 'x', Boolean: true }[type.name];
+}
+
+function operation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>) {
+  const vars = field.args.map((arg) => `$${arg.name}: ${String(arg.type)}`).join(', ');
+  const args = field.args.map((arg) => `${arg.name}: $${arg.name}`).join(', ');
+  const selection = isObjectType(getNamedType(field.type)) ? '{ __typename }' : '';
+  return {
+    query: `${kind}${vars ? `(${vars})` : ''} { ${field.name}${args ? `(${args})` : ''} ${selection} }`,
+    variables: Object.fromEntries(field.args.map((arg) => [arg.name, sample(arg.type)])),
+  };
+}
+
+test('every operation but signUp and login answers UNAUTHENTICATED without a valid token', async () => {
+  const schema = await buildChatSchema();
+  const operations = [
+    ...Object.values(schema.getQueryType()!.getFields()).map((f) => operation('query', f)),
+    ...Object.values(schema.getMutationType()!.getFields())
+      .filter((f) => f.name !== 'signUp' && f.name !== 'login')
+      .map((f) => operation('mutation', f)),
+  ];
+  expect(operations.length).toBeGreaterThanOrEqual(19); // the contract's 8 queries and 11 mutations that need a viewer
+  for (const { query, variables } of operations) {
+    for (const token of [undefined, 'not-a-jwt']) {
+      const result = await gql(url, query, variables, token);
+      expect({ query, token, codes: result.errors?.map((e) => e.extensions?.code) }).toEqual({ query, token, codes: ['UNAUTHENTICATED'] });
+    }
+  }
+});
+
+test('malformed requests answer BAD_USER_INPUT in GraphQL shape, without stack traces', async () => {
+  const post = async (body: string) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return { status: res.status, text: await res.text() };
+  };
+  const cases = [
+    '{"query": "{ me { id }"', // not JSON
+    JSON.stringify({ query: '{ me { id ' }), // not GraphQL
+    JSON.stringify({ query: '{ me { nope } }' }), // no such field
+    JSON.stringify({ query: 'query($id: ID!) { user(id: $id) { id } }', variables: { id: { not: 'an id' } } }),
+    JSON.stringify({ query: 'query($id: ID!) { user(id: $id) { id } }' }), // missing variable
+  ];
+  for (const body of cases) {
+    const { status, text } = await post(body);
+    expect(status).toBe(400);
+    const answer = JSON.parse(text) as { errors: { extensions: { code: string; stacktrace?: unknown } }[] };
+    expect(answer.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(text).not.toMatch(/stacktrace|\s+at .*\.(js|ts):\d+/);
+  }
+});

@@ -1,0 +1,41 @@
+import { GraphQLError } from 'graphql';
+import { toClientError } from '../src/gateway/errors';
+import { ServiceUnavailableError, forbidden } from '../src/errors';
+
+// Pure logic: how errors made anywhere reach the client. A silent logger records what only operators see.
+const logged: Record<string, unknown>[] = [];
+const log = { info: () => undefined, warn: () => undefined, error: (_msg: string, fields?: Record<string, unknown>) => void logged.push(fields ?? {}) };
+
+function asClientSees(error: Error, production: boolean) {
+  const wrapped = new GraphQLError(error.message, { path: ['me'], originalError: error });
+  return toClientError(wrapped.toJSON(), wrapped, log, production);
+}
+
+test('a fault in production says only "Internal server error": no SQL, no stack, no infrastructure detail', () => {
+  const fault = new Error('insert into "users" ("id") values ($1) - connect ECONNREFUSED 10.0.0.7:5432');
+  const seen = asClientSees(fault, true);
+  expect(seen).toEqual({ message: 'Internal server error', path: ['me'], locations: undefined, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  expect(JSON.stringify(seen)).not.toMatch(/insert|ECONNREFUSED|10\.0\.0\.7|stack/i);
+  // The operator's log keeps what the client does not see.
+  expect(logged.at(-1)).toMatchObject({ err: fault.message, stack: expect.stringContaining('errors.unit.test') });
+});
+
+test('outside production the fault message is shown to help development, still without a stack', () => {
+  const seen = asClientSees(new Error('boom'), false);
+  expect(seen.message).toBe('Internal server error: boom');
+  expect(seen.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+});
+
+test("the user's errors keep their code and message; an unconfirmed command says it may be retried", () => {
+  expect(asClientSees(forbidden('only members can read this room'), true)).toMatchObject({
+    message: 'only members can read this room',
+    extensions: { code: 'FORBIDDEN' },
+  });
+  const unavailable = asClientSees(new ServiceUnavailableError('not confirmed in time', { commandId: 'c1', outcome: 'UNKNOWN' }), true);
+  expect(unavailable.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retriable: true, commandId: 'c1', outcome: 'UNKNOWN' });
+});
+
+test("GraphQL's own request errors are the client's: BAD_USER_INPUT", () => {
+  const invalid = new GraphQLError('Variable "$id" of required type "ID!" was not provided.');
+  expect(toClientError(invalid.toJSON(), invalid, log, true).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+});
