@@ -1,4 +1,4 @@
-import { RecordFormatError, parseCommand } from '../src/contracts/records';
+import { RecordFormatError, SESSIONS_CHANNEL, eventRoute, parseCommand, type MessageRecord } from '../src/contracts/records';
 
 const valid = {
   v: 1,
@@ -20,7 +20,19 @@ test.each([
   ['a missing payload field', JSON.stringify({ ...valid, payload: { ...valid.payload, body: undefined } }), /"body"/],
   ['a room id that is not a uuid', JSON.stringify({ ...valid, payload: { ...valid.payload, roomId: '1; drop' } }), /"roomId"/],
   ['no deadline', JSON.stringify({ ...valid, deadline: undefined }), /deadline/],
+  ['a negative read marker', JSON.stringify({ ...valid, type: 'MarkRead', payload: { roomId: valid.payload.roomId, seq: -1 } }), /"seq"/],
+  ['a bookmark without its flag', JSON.stringify({ ...valid, type: 'Bookmark', payload: { messageId: valid.payload.roomId } }), /"bookmarked"/],
 ])('%s is a RecordFormatError', (_name, raw, reason) => {
   expect(() => parseCommand(Buffer.from(raw))).toThrow(RecordFormatError);
   expect(() => parseCommand(Buffer.from(raw))).toThrow(reason);
+});
+
+test("room messages are keyed and routed by their room; session ends by their user, to every gateway's session channel", () => {
+  const roomId = valid.payload.roomId;
+  const message = { roomId, seq: 1 } as MessageRecord;
+  expect(eventRoute({ v: 1, type: 'message', message })).toEqual({ key: roomId, channel: roomId });
+  expect(eventRoute({ v: 1, type: 'session-ended', userId: valid.actorId, tokenId: 't1' })).toEqual({
+    key: valid.actorId,
+    channel: SESSIONS_CHANNEL,
+  });
 });
