@@ -10,7 +10,7 @@ import {
 } from 'graphql';
 import type { App } from '../src/app';
 import { buildChatSchema } from '../src/gateway/schema';
-import { gql, startTestApp, testConfig, uniquePrefix } from './support';
+import { gql, signUp, startTestApp, testConfig, uniquePrefix, wsRequest, type GqlResult } from './support';
 
 // Rules that hold for the whole API, checked against every operation the schema serves.
 const prefix = uniquePrefix('api');
@@ -46,20 +46,35 @@ function operation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unkn
   };
 }
 
-test('every operation but signUp and login answers UNAUTHENTICATED without a valid token', async () => {
+/** Every query and mutation of the served schema but those named, with well-formed arguments. */
+async function operations(except: string[]) {
   const schema = await buildChatSchema();
-  const operations = [
-    ...Object.values(schema.getQueryType()!.getFields()).map((f) => operation('query', f)),
-    ...Object.values(schema.getMutationType()!.getFields())
-      .filter((f) => f.name !== 'signUp' && f.name !== 'login')
-      .map((f) => operation('mutation', f)),
-  ];
-  expect(operations.length).toBeGreaterThanOrEqual(19); // the contract's 8 queries and 11 mutations that need a viewer
-  for (const { query, variables } of operations) {
+  return [
+    ...Object.values(schema.getQueryType()!.getFields()).map((f) => ({ name: f.name, ...operation('query', f) })),
+    ...Object.values(schema.getMutationType()!.getFields()).map((f) => ({ name: f.name, ...operation('mutation', f) })),
+  ].filter((op) => !except.includes(op.name));
+}
+
+test('every operation but signUp and login answers UNAUTHENTICATED without a valid token', async () => {
+  const needViewer = await operations(['signUp', 'login']);
+  expect(needViewer.length).toBeGreaterThanOrEqual(19); // the contract's 8 queries and 11 mutations that need a viewer
+  for (const { query, variables } of needViewer) {
     for (const token of [undefined, 'not-a-jwt']) {
       const result = await gql(url, query, variables, token);
       expect({ query, token, codes: result.errors?.map((e) => e.extensions?.code) }).toEqual({ query, token, codes: ['UNAUTHENTICATED'] });
     }
+  }
+});
+
+test('every query and mutation answers the same over graphql-ws as over HTTP', async () => {
+  const user = await signUp(url, 'both');
+  const outcome = ({ data, errors }: GqlResult) => ({ data: data ?? null, codes: errors?.map((e) => e.extensions?.code) ?? [] });
+  // logout would end the token; signUp and login need none (both are covered in account.e2e).
+  for (const { name, query, variables } of await operations(['signUp', 'login', 'logout'])) {
+    const overHttp = outcome(await gql(url, query, variables, user.token));
+    const overWs = outcome(await wsRequest(url, user.token, query, variables));
+    expect({ name, ...overWs }).toEqual({ name, ...overHttp });
+    expect({ name, codes: overWs.codes }).not.toEqual({ name, codes: ['INTERNAL_SERVER_ERROR'] });
   }
 });
 
