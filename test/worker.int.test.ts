@@ -83,6 +83,22 @@ test('poison records go to the dead-letter topic with a reason, and the worker g
   expect(seen.deadLetter.map((m) => String(m.value))).toContain('not json at all');
 });
 
+test('a poison command whose id can be read is answered with an error at once; a too-large one is set aside', async () => {
+  const { aliceId, roomId } = await aliceInARoom();
+  const broken = { ...command('SendChat', aliceId, { roomId, body: 'x', clientMessageId: null, attachment: null }), payload: { roomId } };
+  await send(roomId, JSON.stringify(broken));
+  const huge = command('SendChat', aliceId, { roomId, body: 'x'.repeat(70_000), clientMessageId: null, attachment: null });
+  await send(roomId, JSON.stringify(huge));
+  await waitFor('replies to both', () => repliesTo(broken.id).length === 1 && repliesTo(huge.id).length === 1);
+  for (const id of [broken.id, huge.id]) {
+    expect(repliesTo(id)).toEqual([{ v: 1, commandId: id, ok: false, error: { code: 'INTERNAL_SERVER_ERROR', message: 'The request could not be processed.' } }]);
+  }
+  const reasons = seen.deadLetter.map((m) => String(m.headers?.['dead-letter-reason']));
+  expect(reasons).toEqual(expect.arrayContaining(['SendChat command has a missing or invalid "body"', expect.stringMatching(/^record is too large \(\d+ bytes\)$/)]));
+  const rows = await app.orm.em.fork().execute('select seq from messages where room_id = ?', [roomId]);
+  expect(rows).toEqual([]);
+});
+
 test('a command past its deadline is dropped unapplied', async () => {
   const { aliceId, roomId } = await aliceInARoom();
   const stale = { ...command('SendChat', aliceId, { roomId, body: 'stale', clientMessageId: null, attachment: null }), deadline: Date.now() - 1 };

@@ -161,8 +161,13 @@ export class RecordFormatError extends Error {
   }
 }
 
+/** Far above any valid record (a message body is at most 4000 characters); larger ones are poison. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
 function parseObject(value: Buffer | string | null): Record<string, unknown> {
   if (value === null) throw new RecordFormatError('record has no value');
+  const size = Buffer.byteLength(value);
+  if (size > MAX_RECORD_BYTES) throw new RecordFormatError(`record is too large (${size} bytes)`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(value.toString());
@@ -208,6 +213,18 @@ const PAYLOAD_FIELDS: { [T in CommandType]: Record<keyof CommandPayloads[T], (v:
   },
   Bookmark: { messageId: isUuid, bookmarked: (v) => typeof v === 'boolean' },
 };
+
+/** The id of a command that cannot be parsed, when it can be read at all: its caller can then be told at once. */
+export function readableCommandId(value: Buffer | string | null): string | null {
+  if (value === null) return null;
+  try {
+    // Parsed without the size limit: a record too large to apply may still name its caller.
+    const id = (JSON.parse(value.toString()) as { id?: unknown } | null)?.id;
+    return isString(id) && id.length > 0 && id.length <= 64 ? id : null;
+  } catch {
+    return null;
+  }
+}
 
 export function parseCommand(value: Buffer | string | null): Command {
   const o = parseObject(value);

@@ -8,6 +8,7 @@ import {
   RecordFormatError,
   eventRoute,
   parseCommand,
+  readableCommandId,
   type ChatEvent,
   type Command,
   type Reply,
@@ -16,6 +17,8 @@ import { UserError } from '../errors';
 import { errorFields, type Logger } from '../log';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG } from '../kafka/client';
 import { HANDLERS, type Outcome } from './handlers';
+
+type HeaderValue = NonNullable<IHeaders[string]>;
 
 /** What a command left behind; stored, so a redelivery re-emits exactly this. */
 interface Applied {
@@ -75,6 +78,11 @@ export class Worker {
     } catch (err) {
       if (!(err instanceof RecordFormatError)) throw err;
       await this.setAside(record, partition, err.message);
+      // A gateway wrote it, so it is a fault, not the user's: its caller learns at once instead of timing out.
+      const commandId = readableCommandId(record.value);
+      if (commandId !== null && replyTo !== undefined) {
+        await this.reply(replyTo, errorReply(commandId, 'INTERNAL_SERVER_ERROR', 'The request could not be processed.'));
+      }
       return;
     }
 
@@ -99,13 +107,19 @@ export class Worker {
         }),
       });
     }
-    if (replyTo !== undefined) {
-      messages.push({
-        topic: this.config.topics.replies,
-        messages: [{ key: String(replyTo), value: JSON.stringify(applied.reply), headers: { [REPLY_TO_HEADER]: replyTo } as IHeaders }],
-      });
-    }
+    if (replyTo !== undefined) messages.push(this.replyRecords(replyTo, applied.reply));
     if (messages.length > 0) await this.producer.sendBatch({ topicMessages: messages });
+  }
+
+  private replyRecords(replyTo: HeaderValue, reply: Reply) {
+    return {
+      topic: this.config.topics.replies,
+      messages: [{ key: String(replyTo), value: JSON.stringify(reply), headers: { [REPLY_TO_HEADER]: replyTo } as IHeaders }],
+    };
+  }
+
+  private async reply(replyTo: HeaderValue, reply: Reply): Promise<void> {
+    await this.producer.send(this.replyRecords(replyTo, reply));
   }
 
   /** Returns what the command did, applying it only if it never was; null when it expired unapplied. */
