@@ -4,7 +4,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startApp, type App, type Role } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
-import { createLogger } from '../src/log';
+import { createLogger, type Logger } from '../src/log';
 
 /** A fresh topic prefix per test file: its own topics and consumer groups. */
 export function uniquePrefix(name: string): string {
@@ -196,3 +196,20 @@ export class RoomWatcher {
 }
 
 export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+export interface LogEntry {
+  level: 'info' | 'warn' | 'error';
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+/** A logger that keeps every entry (and prints warnings and errors like the test logger), for tests of what operators are told. */
+export function recordingLogger(name: string): Logger & { entries: LogEntry[] } {
+  const printed = createLogger(name, true);
+  const entries: LogEntry[] = [];
+  const record = (level: LogEntry['level']) => (msg: string, fields: Record<string, unknown> = {}) => {
+    entries.push({ level, msg, fields });
+    printed[level](msg, fields);
+  };
+  return { entries, info: record('info'), warn: record('warn'), error: record('error') };
+}

@@ -19,6 +19,12 @@ export interface KafkaCluster {
   stop(): Promise<void>;
 }
 
+/** A cluster this process started: fault tests can kill one of its nodes outright. */
+export interface StartedKafka extends KafkaCluster {
+  /** SIGKILLs the node with this id (its broker id: 1, 2, 3), as a crash would. */
+  killNode(nodeId: number): Promise<void>;
+}
+
 export interface StartKafkaOptions {
   nodes?: 1 | 3;
   /** first broker port; 0 = pick free ports */
@@ -260,7 +266,7 @@ async function describeBrokers(brokers: string[], timeoutMs: number): Promise<{ 
 }
 
 /** Fetches Kafka 3.9.1 jars from Maven Central once into the cache (env KAFKA_CACHE_DIR, default ~/.cache/kafka-chat/kafka-3.9.1), formats KRaft storage in a fresh temp dir, starts combined broker/controller node(s) on 127.0.0.1 only, waits (bounded, ~60 s, clear error with the tail of the broker log) until the cluster serves metadata via a kafkajs admin client (for 3 nodes: all brokers registered). */
-export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaCluster> {
+export async function startKafka(opts: StartKafkaOptions = {}): Promise<StartedKafka> {
   const nodes = opts.nodes ?? 1;
   const log = opts.log ?? (() => undefined);
   await checkJava();
@@ -349,7 +355,13 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaClu
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     log(`Kafka ready on ${brokers.join(',')} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { brokers, stop };
+    const killNode = async (nodeId: number): Promise<void> => {
+      const child = children[specs.findIndex((n) => n.id === nodeId)];
+      if (!child) throw new Error(`no Kafka node ${nodeId}`);
+      child.kill('SIGKILL');
+      await waitForExit(child, STOP_TIMEOUT_MS);
+    };
+    return { brokers, stop, killNode };
   } catch (err) {
     await stop();
     throw err;

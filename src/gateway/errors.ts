@@ -1,6 +1,10 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ServiceUnavailableError, UserError } from '../errors';
 import type { Logger } from '../log';
+import { isStoreUnavailable } from '../store/unavailable';
+
+/** What a client is told while PostgreSQL cannot be reached: nothing about hosts, ports or SQL. */
+export const STORE_UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable; try again shortly.';
 
 /** GraphQL's own request errors (syntax, validation, variables) are the client's: BAD_USER_INPUT. */
 const REQUEST_ERROR_CODES = new Set([
@@ -32,6 +36,11 @@ export function toClientError(
   }
   if (cause instanceof ServiceUnavailableError) {
     return { ...base, message: cause.message, extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true, ...cause.details } };
+  }
+  if (isStoreUnavailable(cause)) {
+    // An outage, not a bug: the operator's log says which; the client may retry the same request.
+    log.warn('database unavailable while serving a request', { path: formatted.path, err: cause instanceof Error ? cause.message : String(cause) });
+    return { ...base, message: STORE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true } };
   }
   const code = formatted.extensions?.code;
   // graphql-js raises errors about the request itself (a bad argument value, say) without a cause.

@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Admin, Kafka } from 'kafkajs';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -13,16 +13,25 @@ import type { Config } from '../config';
 import { UserError, unauthenticated } from '../errors';
 import { CommandBus } from '../kafka/command-bus';
 import type { Logger } from '../log';
+import { isStoreUnavailable } from '../store/unavailable';
 import { Tokens, type Viewer } from './auth';
 import type { Context, Services } from './context';
 import { toClientError } from './errors';
 import { LiveMessages } from './live';
+import { failingDependencies } from './readiness';
 import { isTokenRevoked } from './reads';
 import { buildChatSchema } from './schema';
 
 export const GRAPHQL_PATH = '/graphql';
 /** graphql-ws's Forbidden: what a socket with a missing, bad or logged-out token is closed with. */
 const CLOSE_FORBIDDEN = 4403;
+/**
+ * WebSocket's 1013 Try Again Later: what a socket is closed with when its token
+ * cannot be checked because PostgreSQL is unreachable. graphql-ws clients treat
+ * it as retriable and reconnect (with their backoff); its own 4500 Internal
+ * Server Error, and 1011, would make them give up for good.
+ */
+const CLOSE_TRY_AGAIN_LATER = 1013;
 
 /**
  * GraphQL over HTTP (Apollo Server) and graphql-ws on one port and path.
@@ -37,7 +46,7 @@ export class Gateway {
 
   constructor(
     kafka: Kafka,
-    admin: Admin,
+    private readonly admin: Admin,
     orm: MikroORM,
     private readonly config: Config,
     private readonly log: Logger,
@@ -88,7 +97,13 @@ export class Gateway {
 
     const app = express();
     app.disable('x-powered-by');
+    // Liveness: the process serves HTTP. Readiness: it can also reach PostgreSQL and Kafka.
     app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+    app.get('/readyz', async (_req, res) => {
+      const failing = await failingDependencies(this.services.orm, this.admin);
+      if (failing.length === 0) res.json({ status: 'ready' });
+      else res.status(503).json({ status: 'unavailable', failing });
+    });
     app.use(
       GRAPHQL_PATH,
       express.json({ limit: '1mb' }),
@@ -132,7 +147,17 @@ export class Gateway {
           }
           // Tracked before the revocation check, so a logout that races this connect still closes it.
           this.trackSocket(viewer.tokenId, ctx.extra.socket);
-          if (await this.isRevoked(viewer)) return false;
+          let revoked: boolean;
+          try {
+            revoked = await this.isRevoked(viewer);
+          } catch (err) {
+            if (!isStoreUnavailable(err)) throw err;
+            this.log.warn('database unavailable while checking a socket token', { err: (err as Error).message });
+            // Closed here with a retriable code; graphql-ws's own close after `false` is then a no-op.
+            ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, 'Try again later: service unavailable');
+            return false;
+          }
+          if (revoked) return false;
           ctx.extra.viewer = viewer;
           return true;
         },
@@ -172,6 +197,13 @@ export class Gateway {
       return this.context(await this.authenticate(authorization), null);
     } catch (err) {
       if (err instanceof UserError) return this.context(null, err);
+      if (isStoreUnavailable(err)) {
+        // The whole request fails with 503; toClientError turns the cause into SERVICE_UNAVAILABLE.
+        throw new GraphQLError('database unavailable while checking the token', {
+          originalError: err as Error,
+          extensions: { http: { status: 503 } },
+        });
+      }
       throw err;
     }
   }

@@ -4,6 +4,13 @@ import { Client } from 'pg';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
 
+/**
+ * How long to wait for PostgreSQL before calling it unreachable. Without these
+ * bounds a request waits 60 s for the pool (knex's default) and forever for a
+ * connect that gets no answer, instead of failing fast with SERVICE_UNAVAILABLE.
+ */
+export const STORE_CONNECT_TIMEOUT_MS = 3000;
+
 export function ormOptions(databaseUrl: string): Options {
   return {
     clientUrl: databaseUrl,
@@ -11,7 +18,10 @@ export function ormOptions(databaseUrl: string): Options {
     extensions: [Migrator],
     migrations: { migrationsList: MIGRATIONS, transactional: true, allOrNothing: true, silent: true },
     discovery: { warnWhenNoEntities: true },
-    pool: { min: 0, max: 10 },
+    // knex takes the smaller of pool.acquireTimeoutMillis and its acquireConnectionTimeout (default 60 s).
+    pool: { min: 0, max: 10, acquireTimeoutMillis: STORE_CONNECT_TIMEOUT_MS },
+    // Handed to knex, whose `connection` reaches pg's Client: bounds a connect to a host that does not answer.
+    driverOptions: { connection: { connectionTimeoutMillis: STORE_CONNECT_TIMEOUT_MS } },
     // Reads are served per request from a fresh fork; nothing should use the global context.
     allowGlobalContext: false,
     debug: false,
@@ -26,7 +36,7 @@ const MIGRATION_LOCK_ID = 727_001;
  * the run is serialized with a PostgreSQL advisory lock.
  */
 export async function migrate(orm: MikroORM, databaseUrl: string): Promise<void> {
-  const lock = new Client({ connectionString: databaseUrl });
+  const lock = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: STORE_CONNECT_TIMEOUT_MS });
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Consumer, IHeaders, KafkaMessage, Kafka, Message as KafkaRecord, Producer } from 'kafkajs';
 import type { Config } from '../config';
@@ -16,7 +17,10 @@ import {
 import { UserError } from '../errors';
 import { errorFields, type Logger } from '../log';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG } from '../kafka/client';
+import { isStoreUnavailable } from '../store/unavailable';
 import { HANDLERS, type Outcome } from './handlers';
+
+const WORKER_SESSION_TIMEOUT_MS = 10_000;
 
 type HeaderValue = NonNullable<IHeaders[string]>;
 
@@ -36,6 +40,22 @@ const isDataError = (err: unknown) => {
   return code.startsWith('22') || ['23502', '23503', '23514'].includes(code);
 };
 
+/** Pause between attempts at a command while PostgreSQL is unreachable: doubling from the first to the cap. */
+const STORE_RETRY_FIRST_MS = 200;
+const STORE_RETRY_MAX_MS = 2000;
+
+/**
+ * Thrown out of eachMessage when the worker stops while waiting for
+ * PostgreSQL: kafkajs then does not commit the command's offset, so it is
+ * delivered again (to this worker's successor or another member).
+ */
+class StoppedWhileWaiting extends Error {
+  constructor(commandId: string) {
+    super(`worker stopping while command ${commandId} waits for the database; it will be redelivered`);
+    this.name = 'StoppedWhileWaiting';
+  }
+}
+
 /**
  * Applies commands from chat.commands. Knows nothing of GraphQL. For each
  * command: one transaction, then its events and the reply are produced,
@@ -45,6 +65,8 @@ const isDataError = (err: unknown) => {
 export class Worker {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  /** Aborted by stop(): ends a wait for PostgreSQL at once. */
+  private readonly stopping = new AbortController();
 
   constructor(
     kafka: Kafka,
@@ -52,7 +74,13 @@ export class Worker {
     private readonly config: Pick<Config, 'topics'>,
     private readonly log: Logger,
   ) {
-    this.consumer = kafka.consumer({ ...CONSUMER_DEFAULTS, groupId: `${config.topics.commands}.worker` });
+    this.consumer = kafka.consumer({
+      ...CONSUMER_DEFAULTS,
+      groupId: `${config.topics.commands}.worker`,
+      // A crashed worker's partitions wait for its session to expire before another takes them: keep that short.
+      sessionTimeout: WORKER_SESSION_TIMEOUT_MS,
+      heartbeatInterval: 1_000,
+    });
     this.producer = kafka.producer(PRODUCER_CONFIG);
   }
 
@@ -61,16 +89,20 @@ export class Worker {
     await this.consumer.connect();
     // A group that never committed starts at the beginning: commands sent before any worker ran are not skipped.
     await this.consumer.subscribe({ topic: this.config.topics.commands, fromBeginning: true });
-    await this.consumer.run({ eachMessage: ({ message, partition }) => this.handle(message, partition) });
+    await this.consumer.run({ eachMessage: ({ message, partition, heartbeat }) => this.handle(message, partition, heartbeat) });
   }
 
-  /** Leaves the group after the message in hand is done, so its offset is committed. */
+  /**
+   * Leaves the group after the message in hand is done, so its offset is
+   * committed; one still waiting for PostgreSQL is given up uncommitted, for redelivery.
+   */
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }
 
-  private async handle(record: KafkaMessage, partition: number): Promise<void> {
+  private async handle(record: KafkaMessage, partition: number, heartbeat: () => Promise<void>): Promise<void> {
     const replyTo = record.headers?.[REPLY_TO_HEADER];
     let command: Command;
     try {
@@ -88,9 +120,9 @@ export class Worker {
 
     let applied: Applied | null;
     try {
-      applied = await this.apply(command);
+      applied = await this.applyOnceStoreAnswers(command, heartbeat);
     } catch (err) {
-      if (!isDataError(err)) throw err; // a fault (database down, ...): kafkajs retries the message
+      if (!isDataError(err)) throw err; // another fault: kafkajs retries the message
       this.log.error('command rejected by the database', { commandId: command.id, type: command.type, ...errorFields(err) });
       await this.setAside(record, partition, `database rejected the command: ${(err as Error).message}`);
       applied = { reply: errorReply(command.id, 'INTERNAL_SERVER_ERROR', 'The request could not be applied.'), events: [] };
@@ -120,6 +152,40 @@ export class Worker {
 
   private async reply(replyTo: HeaderValue, reply: Reply): Promise<void> {
     await this.producer.send(this.replyRecords(replyTo, reply));
+  }
+
+  /**
+   * apply(), retried with capped backoff for as long as PostgreSQL is
+   * unreachable, so the worker rides out an outage by itself and keeps the
+   * command order of its partitions. Heartbeats between attempts keep it in
+   * the group. Each attempt starts over (loadApplied, deadline, transaction):
+   * a commit whose answer was lost is found, and a command that expired
+   * meanwhile is dropped.
+   */
+  private async applyOnceStoreAnswers(command: Command, heartbeat: () => Promise<void>): Promise<Applied | null> {
+    let waitingSince: number | null = null;
+    for (let delay = STORE_RETRY_FIRST_MS; ; delay = Math.min(delay * 2, STORE_RETRY_MAX_MS)) {
+      try {
+        const applied = await this.apply(command);
+        if (waitingSince !== null) {
+          this.log.info('database reachable again; command handled', { commandId: command.id, waitedMs: Date.now() - waitingSince });
+        }
+        return applied;
+      } catch (err) {
+        if (!isStoreUnavailable(err)) throw err;
+        if (waitingSince === null) {
+          waitingSince = Date.now();
+          this.log.warn('database unavailable; retrying the command until it answers', {
+            commandId: command.id,
+            type: command.type,
+            ...errorFields(err),
+          });
+        }
+      }
+      await sleep(delay, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      if (this.stopping.signal.aborted) throw new StoppedWhileWaiting(command.id);
+      await heartbeat();
+    }
   }
 
   /** Returns what the command did, applying it only if it never was; null when it expired unapplied. */

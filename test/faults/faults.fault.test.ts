@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { CHANNEL_HEADER, RECORD_VERSION, REPLY_TO_HEADER } from '../../src/contracts/records';
+import { startKafka, type StartedKafka } from '../../src/dev/kafka';
+import { uniquePrefix } from '../support';
+import { TcpProxy } from '../tcp-proxy';
+import {
+  Burst,
+  SCALE,
+  buildWorld,
+  reliabilityReport,
+  startProcess,
+  subscribe,
+  verify,
+  whenAcked,
+  type Figures,
+  type ServiceEnv,
+  type ServiceProcess,
+} from './harness';
+
+/**
+ * Each scenario runs the service as real processes, starts a burst of
+ * sendChat from many clients over many rooms with subscribers on every room,
+ * breaks something once 30 % of the burst is acknowledged, and then checks
+ * that every acknowledged message is stored once with contiguous seqs and
+ * that every subscriber saw every message of its room once, in order.
+ */
+const results: Figures[] = [];
+
+interface Running {
+  env: ServiceEnv;
+  gateways: ServiceProcess[];
+  workers: ServiceProcess[];
+  burst: Burst;
+}
+
+interface Scenario {
+  fault: string;
+  env: ServiceEnv;
+  gateways?: number;
+  subscribers?: number;
+  /** Breaks something; where the scenario repairs it, returns when (recovery is counted from then). */
+  inject(running: Running): Promise<number | void>;
+}
+
+const baseEnv = (name: string): ServiceEnv => ({
+  KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+  DATABASE_URL: process.env.DATABASE_URL!,
+  KAFKA_TOPIC_PREFIX: uniquePrefix(`fault-${name}`),
+});
+
+async function runScenario(scenario: Scenario): Promise<Figures> {
+  const started = Date.now();
+  const { env } = scenario;
+  const workers = [await startProcess('worker', env)];
+  const gateways = await Promise.all(Array.from({ length: scenario.gateways ?? 1 }, () => startProcess('gateway', env)));
+  const urls = gateways.map((g) => g.url);
+  const subscribers = [];
+  try {
+    const world = await buildWorld(urls[0], SCALE.senders, SCALE.rooms);
+    subscribers.push(...subscribe(urls, world, scenario.subscribers ?? SCALE.subscribers));
+    const burst = new Burst(world, urls, SCALE.messages);
+    const sending = burst.run();
+    await whenAcked(burst, Math.floor(SCALE.messages * 0.3));
+    const faultAt = Date.now();
+    const repairedAt = (await scenario.inject({ env, gateways, workers, burst })) ?? faultAt;
+    await sending;
+    const checked = await verify(env.DATABASE_URL, world, burst, subscribers);
+    expect(burst.refused).toEqual([]);
+    const figures: Figures = {
+      fault: scenario.fault,
+      sent: SCALE.messages,
+      acknowledged: burst.acks.length,
+      ...checked,
+      recoverySeconds: burst.recoverySeconds(repairedAt),
+      seconds: (Date.now() - started) / 1000,
+    };
+    results.push(figures);
+    return figures;
+  } finally {
+    await Promise.all(subscribers.map((s) => s.close()));
+    await Promise.all([...gateways, ...workers].map((p) => p.stop()));
+  }
+}
+
+function expectNothingLost(figures: Figures): void {
+  expect({ acknowledged: figures.acknowledged, stored: figures.stored, lost: figures.lost, duplicates: figures.duplicates, gaps: figures.gaps }).toEqual({
+    acknowledged: figures.sent,
+    stored: figures.sent,
+    lost: 0,
+    duplicates: 0,
+    gaps: 0,
+  });
+}
+
+afterAll(() => {
+  if (results.length === 0) return;
+  const cpu = os.cpus();
+  const env = `${SCALE.name} run, ${new Date().toISOString().slice(0, 16)}Z: ${cpu.length} × ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; broker(s), PostgreSQL, gateways, worker and clients on this one machine. Load: ${SCALE.messages} sendChat from ${SCALE.senders} clients over ${SCALE.rooms} rooms, ${SCALE.subscribers} subscribers (${SCALE.gatewaySubscribers} in the gateway scenario).`;
+  const table = reliabilityReport(results, env);
+  process.stdout.write(`\n${table}\n`);
+  if (SCALE.name === 'full') {
+    const doc = path.join(__dirname, '..', '..', 'docs', 'reliability.md');
+    const text = fs.readFileSync(doc, 'utf8');
+    const begin = '<!-- figures:begin -->';
+    const end = '<!-- figures:end -->';
+    fs.writeFileSync(doc, `${text.slice(0, text.indexOf(begin) + begin.length)}\n${table}\n${text.slice(text.indexOf(end))}`);
+  }
+});
+
+test('worker killed with kill -9 mid-burst, then started again', async () => {
+  const figures = await runScenario({
+    fault: 'worker killed (kill -9), restarted',
+    env: baseEnv('worker'),
+    inject: async ({ env, workers }) => {
+      await workers[0].crash();
+      workers.push(await startProcess('worker', env));
+    },
+  });
+  expectNothingLost(figures);
+});
+
+test('one of two gateways killed with kill -9; its subscribers resume on the other with afterSeq', async () => {
+  const figures = await runScenario({
+    fault: `gateway killed (kill -9), ${SCALE.gatewaySubscribers} subscribers move`,
+    env: baseEnv('gateway'),
+    gateways: 2,
+    subscribers: SCALE.gatewaySubscribers,
+    inject: async ({ gateways, burst }) => {
+      await gateways[0].crash();
+      burst.dropUrl(gateways[0].url);
+    },
+  });
+  expectNothingLost(figures);
+});
+
+test('PostgreSQL unreachable for 5 s mid-burst', async () => {
+  const direct = new URL(process.env.DATABASE_URL!);
+  const proxy = await new TcpProxy(direct.hostname, Number(direct.port || 5432)).start();
+  const proxied = new URL(direct);
+  proxied.host = `127.0.0.1:${proxy.port}`;
+  try {
+    const figures = await runScenario({
+      fault: 'PostgreSQL unreachable for 5 s',
+      env: { ...baseEnv('postgres'), DATABASE_URL: proxied.toString() },
+      inject: async () => {
+        await proxy.cut();
+        // The outage itself: its length is what this scenario is about.
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        await proxy.restore();
+        return Date.now();
+      },
+    });
+    expectNothingLost(figures);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('poison records injected into every topic mid-burst', async () => {
+  const env = baseEnv('poison');
+  const kafka = new Kafka({ brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topic = (name: string) => `${env.KAFKA_TOPIC_PREFIX}.${name}`;
+    const figures = await runScenario({
+      fault: 'poison records in every topic',
+      env,
+      inject: async () => {
+        const readableId = randomUUID();
+        await producer.sendBatch({
+          topicMessages: [
+            {
+              topic: topic('commands'),
+              messages: [
+                { key: 'p', value: 'not json at all', headers: { [REPLY_TO_HEADER]: 'nobody' } },
+                { key: 'p', value: JSON.stringify({ v: RECORD_VERSION, id: randomUUID(), type: 'Explode', actorId: null, deadline: Date.now() + 60_000, payload: {} }) },
+                { key: 'p', value: JSON.stringify({ v: RECORD_VERSION, id: randomUUID(), type: 'SendChat', actorId: null, deadline: Date.now() + 60_000, payload: {} }) },
+                { key: 'p', value: JSON.stringify({ v: RECORD_VERSION, id: readableId, type: 'SendChat', padding: 'x'.repeat(200_000) }), headers: { [REPLY_TO_HEADER]: 'nobody' } },
+              ],
+            },
+            {
+              topic: topic('messages'),
+              messages: [
+                { key: 'p', value: '{"type":"message"', headers: { [CHANNEL_HEADER]: 'sessions' } },
+                { key: 'p', value: 'garbage without a channel' },
+                { key: 'p', value: JSON.stringify({ v: 1, type: 'message', message: { nothing: true } }), headers: { [CHANNEL_HEADER]: randomUUID() } },
+              ],
+            },
+            { topic: topic('replies'), messages: [{ key: 'p', value: 'not a reply', headers: { [REPLY_TO_HEADER]: 'nobody' } }, { key: 'p', value: null }] },
+          ],
+        });
+      },
+    });
+    expectNothingLost(figures);
+    const deadLetters = (await admin.fetchTopicOffsets(topic('dead-letter'))).reduce((n, p) => n + Number(p.high), 0);
+    expect(deadLetters).toBe(4);
+  } finally {
+    await producer.disconnect();
+    await admin.disconnect();
+  }
+});
+
+describe('on a 3-broker cluster (RF 3, min.insync.replicas 2)', () => {
+  let cluster: StartedKafka;
+  beforeAll(async () => {
+    cluster = await startKafka({ nodes: 3, log: (line) => process.stderr.write(`[faults] ${line}\n`) });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  test('the broker leading most chat partitions killed with kill -9 mid-burst', async () => {
+    const env: ServiceEnv = {
+      ...baseEnv('broker'),
+      KAFKA_BROKERS: cluster.brokers.join(','),
+      KAFKA_REPLICATION_FACTOR: '3',
+      KAFKA_MIN_INSYNC_REPLICAS: '2',
+    };
+    const figures = await runScenario({
+      fault: 'partition-leading broker killed (kill -9), 3 brokers',
+      env,
+      inject: async () => {
+        const admin = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
+        await admin.connect();
+        const topics = ['commands', 'messages'].map((t) => `${env.KAFKA_TOPIC_PREFIX}.${t}`);
+        const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+        await admin.disconnect();
+        const leads = new Map<number, number>();
+        for (const p of metadata.flatMap((t) => t.partitions)) leads.set(p.leader, (leads.get(p.leader) ?? 0) + 1);
+        const [leader] = [...leads.entries()].sort((a, b) => b[1] - a[1])[0];
+        await cluster.killNode(leader);
+      },
+    });
+    expectNothingLost(figures);
+  });
+});
