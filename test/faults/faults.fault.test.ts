@@ -19,6 +19,7 @@ import {
   type Figures,
   type ServiceEnv,
   type ServiceProcess,
+  type Subscriber,
 } from './harness';
 
 /**
@@ -35,6 +36,7 @@ interface Running {
   gateways: ServiceProcess[];
   workers: ServiceProcess[];
   burst: Burst;
+  subscribers: Subscriber[];
 }
 
 interface Scenario {
@@ -58,7 +60,7 @@ async function runScenario(scenario: Scenario): Promise<Figures> {
   const workers = [await startProcess('worker', env)];
   const gateways = await Promise.all(Array.from({ length: scenario.gateways ?? 1 }, () => startProcess('gateway', env)));
   const urls = gateways.map((g) => g.url);
-  const subscribers = [];
+  const subscribers: Subscriber[] = [];
   try {
     const world = await buildWorld(urls[0], SCALE.senders, SCALE.rooms);
     subscribers.push(...subscribe(urls, world, scenario.subscribers ?? SCALE.subscribers));
@@ -66,7 +68,7 @@ async function runScenario(scenario: Scenario): Promise<Figures> {
     const sending = burst.run();
     await whenAcked(burst, Math.floor(SCALE.messages * 0.3));
     const faultAt = Date.now();
-    const repairedAt = (await scenario.inject({ env, gateways, workers, burst })) ?? faultAt;
+    const repairedAt = (await scenario.inject({ env, gateways, workers, burst, subscribers })) ?? faultAt;
     await sending;
     const checked = await verify(env.DATABASE_URL, world, burst, subscribers);
     expect(burst.refused).toEqual([]);
@@ -135,6 +137,26 @@ test('one of two gateways killed with kill -9; its subscribers resume on the oth
     },
   });
   expectNothingLost(figures);
+});
+
+test('rolling restart: a gateway and the worker stopped with SIGTERM mid-burst drain, and the worker is replaced', async () => {
+  let moved: Subscriber[] = [];
+  const figures = await runScenario({
+    fault: 'gateway and worker stopped with SIGTERM (drain), worker replaced',
+    env: baseEnv('sigterm'),
+    gateways: 2,
+    inject: async ({ env, gateways, workers, burst, subscribers }) => {
+      moved = subscribers.filter((s) => s.url === gateways[0].url);
+      burst.dropUrl(gateways[0].url);
+      await gateways[0].stop();
+      await workers[0].stop();
+      workers.push(await startProcess('worker', env));
+    },
+  });
+  expectNothingLost(figures);
+  // A draining gateway says "going away", so clients know to resume elsewhere.
+  expect(moved.length).toBeGreaterThan(0);
+  expect(moved.every((s) => s.closeCodes[0] === 1001)).toBe(true);
 });
 
 test('PostgreSQL unreachable for 5 s mid-burst', async () => {

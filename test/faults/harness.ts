@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Client } from 'pg';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { ServiceProcess, startProcess as startServiceProcess, type ProcessRole } from '../../src/dev/processes';
 import { befriend, gql, signUp, waitFor, type TestUser } from '../support';
+
+export { ServiceProcess };
 
 /**
  * What the fault suite drives: the service as real processes (`node
@@ -16,8 +14,6 @@ import { befriend, gql, signUp, waitFor, type TestUser } from '../support';
  * and the checks of what was stored and delivered.
  */
 
-const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
-const LOG_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-chat-faults-'));
 export const JWT_SECRET = 'fault-suite-secret-fault-suite-secret-01';
 
 /** Counts of the full suite and of the short form CI runs (FAULT_SCALE=short). */
@@ -25,34 +21,6 @@ export const SCALE =
   process.env.FAULT_SCALE === 'short'
     ? { name: 'short', messages: 1_000, senders: 20, rooms: 10, subscribers: 40, gatewaySubscribers: 60 }
     : { name: 'full', messages: 5_000, senders: 50, rooms: 20, subscribers: 40, gatewaySubscribers: 200 };
-
-export class ServiceProcess {
-  url = '';
-  private readonly exited: Promise<void>;
-
-  constructor(
-    readonly role: 'gateway' | 'worker',
-    readonly child: ChildProcess,
-    readonly logFile: string,
-  ) {
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  }
-
-  /** kill -9: no drain, no offset commit, no group leave. */
-  async crash(): Promise<void> {
-    this.child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  /** SIGTERM, as an orchestrator stops it: drains, then exits. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
 
 export interface ServiceEnv {
   KAFKA_BROKERS: string;
@@ -62,35 +30,10 @@ export interface ServiceEnv {
   KAFKA_MIN_INSYNC_REPLICAS?: string;
 }
 
-/** Starts one role as its own process and waits until it says it started. */
-export async function startProcess(role: 'gateway' | 'worker', env: ServiceEnv): Promise<ServiceProcess> {
-  const logFile = path.join(LOG_DIR, `${role}-${randomUUID().slice(0, 8)}.log`);
-  const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [MAIN, role], {
-    env: { ...process.env, ...env, LOG_QUIET: '0', PORT: '0', JWT_SECRET, KAFKA_PARTITIONS: '6', COMMAND_TIMEOUT_MS: '5000' },
-    stdio: ['ignore', out, out],
-  });
-  fs.closeSync(out);
-  const proc = new ServiceProcess(role, child, logFile);
-  await waitFor(
-    `${role} to start (log: ${logFile})`,
-    () => {
-      if (child.exitCode !== null) throw new Error(`${role} exited with ${child.exitCode}; log: ${logFile}\n${tail(logFile)}`);
-      return fs
-        .readFileSync(logFile, 'utf8')
-        .split('\n')
-        .find((l) => l.includes('"msg":"started"'));
-    },
-    60_000,
-  );
-  if (role === 'gateway') {
-    const listening = fs.readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes('"msg":"gateway listening"'));
-    proc.url = (JSON.parse(listening!) as { url: string }).url;
-  }
-  return proc;
+/** One role of the service as a real process, configured for the fault suite. */
+export function startProcess(role: ProcessRole, env: ServiceEnv): Promise<ServiceProcess> {
+  return startServiceProcess(role, { ...env, JWT_SECRET, KAFKA_PARTITIONS: '6', COMMAND_TIMEOUT_MS: '5000' });
 }
-
-const tail = (file: string) => fs.readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
 
 /** The users and rooms of one scenario: every sender is a member of every room. */
 export interface ChatWorld {
@@ -206,6 +149,8 @@ const WATCH = 'subscription($roomId: ID!, $afterSeq: Int) { roomMessages(roomId:
  */
 export class Subscriber {
   readonly seqs: number[] = [];
+  /** How its sockets were closed by the server, e.g. 1001 when a gateway drains. */
+  readonly closeCodes: number[] = [];
   reconnects = 0;
   private client: WsClient | null = null;
   private closed = false;
@@ -220,6 +165,11 @@ export class Subscriber {
     this.urlIndex = index % urls.length;
   }
 
+  /** The gateway it is subscribed through now. */
+  get url(): string {
+    return this.urls[this.urlIndex];
+  }
+
   get lastSeq(): number {
     return this.seqs.length ? this.seqs[this.seqs.length - 1] : 0;
   }
@@ -231,6 +181,7 @@ export class Subscriber {
       webSocketImpl: WebSocket,
       connectionParams: { authorization: `Bearer ${this.user.token}` },
       retryAttempts: 0,
+      on: { closed: (event) => void this.closeCodes.push((event as { code: number }).code) },
     });
     this.client = client;
     let resubscribed = false;
