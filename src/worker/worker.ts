@@ -71,7 +71,7 @@ export class Worker {
   constructor(
     kafka: Kafka,
     private readonly orm: MikroORM,
-    private readonly config: Pick<Config, 'topics'>,
+    private readonly config: Pick<Config, 'topics' | 'partitions'>,
     private readonly log: Logger,
   ) {
     this.consumer = kafka.consumer({
@@ -89,7 +89,11 @@ export class Worker {
     await this.consumer.connect();
     // A group that never committed starts at the beginning: commands sent before any worker ran are not skipped.
     await this.consumer.subscribe({ topic: this.config.topics.commands, fromBeginning: true });
-    await this.consumer.run({ eachMessage: ({ message, partition, heartbeat }) => this.handle(message, partition, heartbeat) });
+    await this.consumer.run({
+      // Each partition in order, different partitions side by side: a room's commands share a partition.
+      partitionsConsumedConcurrently: this.config.partitions,
+      eachMessage: ({ message, partition, heartbeat }) => this.handle(message, partition, heartbeat),
+    });
   }
 
   /**

@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import WebSocket from 'ws';
+import { percentiles, type Step } from './report';
+
+/**
+ * The load generator, run as its own process by bench/run.ts so its CPU is
+ * not the service's. Reads a job from argv (JSON), reports progress on stderr
+ * and its result as one JSON line on stdout.
+ *
+ * - `chat`: users, rooms and subscribers over graphql-ws on a GraphQL server
+ *   (the real gateway, or the in-memory ceiling), then sendChat steps over
+ *   HTTP: open loop at a given rate, then closed loop. Latency is measured
+ *   from the moment a send was due (open loop), so a slow server cannot hide
+ *   its queueing (coordinated omission).
+ * - `kafka`: the same steps as raw kafkajs produce → consume on the broker.
+ * - `idle`: opens idle subscriptions, says "ready" and holds them until killed.
+ */
+
+export interface StepPlan {
+  mode: 'open' | 'closed';
+  ratePerSec?: number;
+  seconds: number;
+}
+
+export type Job =
+  | { kind: 'chat'; target: 'service' | 'memory'; url: string; rooms: number; subscribers: number; senders: number; steps: StepPlan[] }
+  | { kind: 'kafka'; brokers: string[]; topic: string; senders: number; steps: StepPlan[] }
+  | { kind: 'idle'; url: string; subscriptions: number };
+
+const progress = (line: string) => process.stderr.write(`[load] ${line}\n`);
+const now = () => performance.now();
+/** Most requests in flight in an open loop; beyond it the step counts errors instead of piling up sockets. */
+const MAX_IN_FLIGHT = 2_000;
+/** After a step, how long deliveries may still arrive. */
+const DRAIN_MS = 5_000;
+
+interface User {
+  id: string;
+  token: string;
+}
+
+async function gql(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<any> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: any; errors?: unknown[] };
+  if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function signUp(url: string): Promise<User> {
+  const data = await gql(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } } }', {
+    i: { username: `b_${randomUUID().slice(0, 12).replace(/-/g, '')}`, password: 'bench password' },
+  });
+  return { id: data.signUp.user.id, token: data.signUp.token };
+}
+
+/** Users who are all members of all rooms (a room holds at most 100). */
+async function buildWorld(url: string, userCount: number, roomCount: number): Promise<{ users: User[]; rooms: string[] }> {
+  const users: User[] = [];
+  for (let i = 0; i < userCount; i += 10) users.push(...(await Promise.all(Array.from({ length: Math.min(10, userCount - i) }, () => signUp(url)))));
+  const [owner, ...others] = users;
+  for (const other of others) await gql(url, 'mutation($id: ID!) { addFriend(userId: $id) { id } }', { id: other.id }, owner.token);
+  const rooms: string[] = [];
+  for (let r = 0; r < roomCount; r++) {
+    const data = await gql(url, 'mutation($ids: [ID!]!) { createRoom(memberIds: $ids) { id } }', { ids: others.map((o) => o.id) }, owner.token);
+    rooms.push(data.createRoom.id);
+  }
+  return { users, rooms };
+}
+
+const WATCH = 'subscription($roomId: ID!) { roomMessages(roomId: $roomId) { body } }';
+const SEND = 'mutation($input: SendChatInput!) { sendChat(input: $input) { seq } }';
+
+/**
+ * Opens `count` subscriptions (one socket each), spread over users and rooms,
+ * and resolves once every one of them is live: a warm-up message is sent to
+ * each room until every subscriber has received one.
+ */
+async function openSubscriptions(url: string, count: number, users: User[], rooms: string[], onBody: (body: string) => void): Promise<WsClient[]> {
+  const clients: WsClient[] = [];
+  const warmedUp = new Array<boolean>(count).fill(false);
+  for (let i = 0; i < count; i++) {
+    const client = createClient({
+      url: url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${users[i % users.length].token}` },
+      retryAttempts: 0,
+    });
+    client.subscribe<{ roomMessages: { body: string } }>(
+      { query: WATCH, variables: { roomId: rooms[i % rooms.length] } },
+      {
+        next: ({ data }) => {
+          if (!data) return;
+          warmedUp[i] = true;
+          onBody(data.roomMessages.body);
+        },
+        error: (err) => progress(`subscription error: ${JSON.stringify(err).slice(0, 200)}`),
+        complete: () => undefined,
+      },
+    );
+    clients.push(client);
+  }
+  const deadline = now() + 120_000;
+  while (warmedUp.some((w) => !w)) {
+    if (now() > deadline) throw new Error(`only ${warmedUp.filter(Boolean).length} of ${count} subscriptions became live`);
+    const owner = users[0];
+    await Promise.all(rooms.map((roomId) => gql(url, SEND, { input: { roomId, body: 'warm-up' } }, owner.token)));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return clients;
+}
+
+/** Runs the steps with `send(stepIndex, dueAt)`; returns per-step counters and samples. */
+async function runSteps(
+  plans: StepPlan[],
+  senders: number,
+  send: (step: number, dueAt: number) => Promise<void>,
+  label: string,
+): Promise<{ plan: StepPlan; seconds: number; sent: number; errors: number; sendMs: number[] }[]> {
+  const out = [];
+  for (const [index, plan] of plans.entries()) {
+    const sendMs: number[] = [];
+    let sent = 0;
+    let errors = 0;
+    let inFlight = 0;
+    const started = now();
+    const end = started + plan.seconds * 1000;
+    const one = async (dueAt: number) => {
+      inFlight++;
+      try {
+        await send(index, dueAt);
+        sendMs.push(now() - dueAt);
+        sent++;
+      } catch {
+        errors++;
+      } finally {
+        inFlight--;
+      }
+    };
+    progress(`${label}: step ${index + 1}/${plans.length} ${plan.mode}${plan.ratePerSec ? ` at ${plan.ratePerSec}/s` : ''} for ${plan.seconds} s`);
+    if (plan.mode === 'open') {
+      const interval = 1000 / plan.ratePerSec!;
+      const pending: Promise<void>[] = [];
+      for (let due = started; due < end; due += interval) {
+        const wait = due - now();
+        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (inFlight >= MAX_IN_FLIGHT) {
+          errors++;
+          continue;
+        }
+        pending.push(one(due));
+      }
+      await Promise.all(pending);
+    } else {
+      await Promise.all(
+        Array.from({ length: senders }, async () => {
+          while (now() < end) await one(now());
+        }),
+      );
+    }
+    out.push({ plan, seconds: (now() - started) / 1000, sent, errors, sendMs });
+  }
+  return out;
+}
+
+async function chatJob(job: Extract<Job, { kind: 'chat' }>): Promise<Step[]> {
+  progress(`${job.target}: ${Math.max(job.senders, 20)} users, ${job.rooms} rooms`);
+  const { users, rooms } = await buildWorld(job.url, Math.min(Math.max(job.senders, 20), 100), job.rooms);
+  // Per step: delivery samples, counted as they arrive. A body is "<step> <dueAt>".
+  const deliveries: number[][] = job.steps.map(() => []);
+  const clients = await openSubscriptions(job.url, job.subscribers, users, rooms, (body) => {
+    const [step, dueAt] = body.split(' ').map(Number);
+    deliveries[step]?.push(now() - dueAt);
+  });
+  progress(`${job.target}: ${job.subscribers} subscriptions open`);
+  let n = 0;
+  const results = await runSteps(
+    job.steps,
+    job.senders,
+    async (step, dueAt) => {
+      const i = n++;
+      const user = users[i % Math.min(job.senders, users.length)];
+      await gql(job.url, SEND, { input: { roomId: rooms[i % rooms.length], body: `${step} ${dueAt}` } }, user.token);
+    },
+    job.target,
+  );
+  // Let the last deliveries arrive (bounded) before counting them.
+  const expected = results.reduce((sum, r) => sum + r.sent, 0) * (job.subscribers / rooms.length);
+  const until = now() + DRAIN_MS;
+  while (deliveries.flat().length < expected && now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  await Promise.all(clients.map((c) => c.dispose()));
+  return results.map((r, i) => ({
+    target: job.target,
+    mode: r.plan.mode,
+    offeredPerSec: r.plan.ratePerSec ?? null,
+    seconds: r.seconds,
+    sentPerSec: r.sent / r.seconds,
+    deliveredPerSec: deliveries[i].length / r.seconds,
+    sendMs: percentiles(r.sendMs),
+    deliveryMs: percentiles(deliveries[i]),
+    errors: r.errors,
+  }));
+}
+
+async function kafkaJob(job: Extract<Job, { kind: 'kafka' }>): Promise<Step[]> {
+  const kafka = new Kafka({ clientId: 'bench', brokers: job.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: job.topic, numPartitions: 6 }], waitForLeaders: true });
+  const producer: Producer = kafka.producer();
+  const consumer: Consumer = kafka.consumer({ groupId: `${job.topic}.bench`, maxWaitTimeInMs: 100 });
+  await Promise.all([producer.connect(), consumer.connect()]);
+  await consumer.subscribe({ topic: job.topic, fromBeginning: true });
+  const deliveries: number[][] = job.steps.map(() => []);
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => void (joined = true));
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const [step, dueAt] = String(message.value).split(' ').map(Number);
+      if (step >= 0) deliveries[step]?.push(now() - dueAt);
+    },
+  });
+  while (!joined) await new Promise((resolve) => setTimeout(resolve, 50));
+  let n = 0;
+  const results = await runSteps(
+    job.steps,
+    job.senders,
+    async (step, dueAt) => {
+      await producer.send({ topic: job.topic, messages: [{ key: String(n++ % 100), value: `${step} ${dueAt}` }] });
+    },
+    'kafka',
+  );
+  const expected = results.reduce((sum, r) => sum + r.sent, 0);
+  const until = now() + DRAIN_MS;
+  while (deliveries.flat().length < expected && now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  await consumer.disconnect();
+  await producer.disconnect();
+  await admin.disconnect();
+  return results.map((r, i) => ({
+    target: 'kafka' as const,
+    mode: r.plan.mode,
+    offeredPerSec: r.plan.ratePerSec ?? null,
+    seconds: r.seconds,
+    sentPerSec: r.sent / r.seconds,
+    deliveredPerSec: deliveries[i].length / r.seconds,
+    sendMs: null,
+    deliveryMs: percentiles(deliveries[i]),
+    errors: r.errors,
+  }));
+}
+
+async function idleJob(job: Extract<Job, { kind: 'idle' }>): Promise<void> {
+  const { users, rooms } = await buildWorld(job.url, 20, 10);
+  const batch = 500;
+  const clients: WsClient[] = [];
+  for (let opened = 0; opened < job.subscriptions; opened += batch) {
+    clients.push(...(await openSubscriptions(job.url, Math.min(batch, job.subscriptions - opened), users, rooms, () => undefined)));
+    progress(`idle: ${clients.length}/${job.subscriptions} subscriptions live`);
+  }
+  process.stdout.write(`${JSON.stringify({ ready: clients.length })}\n`);
+  // Held until bench/run.ts has measured the gateway and kills this process.
+  await new Promise(() => undefined);
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2]) as Job;
+  if (job.kind === 'idle') return idleJob(job);
+  const steps = job.kind === 'chat' ? await chatJob(job) : await kafkaJob(job);
+  process.stdout.write(`${JSON.stringify({ steps })}\n`);
+  process.exit(0);
+}
+
+main().catch((err) => {
+  process.stderr.write(`[load] failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,222 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { startKafka } from '../src/dev/kafka';
+import { dropDatabase, ensurePostgres } from '../src/dev/postgres';
+import { startProcess, type ServiceProcess } from '../src/dev/processes';
+import type { Job, StepPlan } from './load';
+import { startMemoryServer } from './memory-server';
+import { percentiles, writeReport, type BenchResults, type Step } from './report';
+
+/**
+ * `npm run bench`: starts a Kafka broker, a fresh PostgreSQL database, the
+ * worker and the gateway as real processes, and the in-memory GraphQL ceiling;
+ * drives each with the same load generator (its own process), then measures
+ * idle subscriptions and history reads, and writes bench/results/ and
+ * BENCHMARKS.md. `npm run bench -- --quick` is a short run with smaller load.
+ */
+
+const QUICK = process.argv.includes('--quick');
+const LOAD = QUICK
+  ? { rooms: 20, subscribers: 200, senders: 20, rates: [100, 250], stepSeconds: 5, idle: 1_000, history: 100_000 }
+  : { rooms: 100, subscribers: 1_000, senders: 50, rates: [100, 250, 500, 1_000], stepSeconds: 10, idle: 10_000, history: 1_000_000 };
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0';
+const ROOT = path.join(__dirname, '..', '..');
+const LOAD_SCRIPT = path.join(__dirname, 'load.js');
+
+const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+const steps: StepPlan[] = [
+  ...LOAD.rates.map((ratePerSec) => ({ mode: 'open' as const, ratePerSec, seconds: LOAD.stepSeconds })),
+  { mode: 'closed', seconds: LOAD.stepSeconds },
+];
+
+/** Runs the load generator as its own process; `onLine` sees each stdout line (the result is the last). */
+function runLoad(job: Job, onLine?: (line: string, kill: () => void) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--max-old-space-size=4096', LOAD_SCRIPT, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let last = '';
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        last = line;
+        onLine?.(line, () => child.kill('SIGKILL'));
+      }
+    });
+    child.once('exit', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve(last) : reject(new Error(`load generator exited with ${code}`))));
+  });
+}
+
+async function chatSteps(target: 'service' | 'memory', url: string): Promise<Step[]> {
+  const out = await runLoad({ kind: 'chat', target, url, rooms: LOAD.rooms, subscribers: LOAD.subscribers, senders: LOAD.senders, steps });
+  return (JSON.parse(out) as { steps: Step[] }).steps;
+}
+
+async function idleSubscriptions(gateway: ServiceProcess): Promise<BenchResults['idleSubscriptions']> {
+  const rssBeforeMB = gateway.rssMB();
+  let rssAfterMB = rssBeforeMB;
+  let count = 0;
+  await runLoad({ kind: 'idle', url: gateway.url, subscriptions: LOAD.idle }, (line, kill) => {
+    const ready = (JSON.parse(line) as { ready?: number }).ready;
+    if (ready === undefined) return;
+    count = ready;
+    rssAfterMB = gateway.rssMB();
+    kill();
+  });
+  return { count, rssBeforeMB, rssAfterMB, kbPerSubscription: ((rssAfterMB - rssBeforeMB) * 1024) / Math.max(count, 1) };
+}
+
+/** Fills one room with `count` messages straight in SQL (setup, not measured), then times `messages(last: 50)` over HTTP. */
+async function historyReads(gatewayUrl: string, databaseUrl: string): Promise<BenchResults['history']> {
+  const gql = async (query: string, variables: Record<string, unknown>, token?: string) => {
+    const res = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: any; errors?: unknown };
+    if (!body.data) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+  const signed = await gql('mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } } }', {
+    i: { username: `h_${randomUUID().slice(0, 8)}`, password: 'bench password' },
+  });
+  const token = signed.signUp.token as string;
+  const roomId = (await gql('mutation { createRoom(memberIds: []) { id } }', {}, token)).createRoom.id as string;
+  progress(`history: inserting ${LOAD.history.toLocaleString('en')} messages into one room`);
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query(
+      `insert into messages (id, room_id, seq, kind, body, sender_id, created_at)
+       select gen_random_uuid(), $1, s, 'TEXT', 'message ' || s, $2, now() from generate_series(1, $3::int) s`,
+      [roomId, signed.signUp.user.id, LOAD.history],
+    );
+    await db.query('update rooms set last_seq = $2 where id = $1', [roomId, LOAD.history]);
+    await db.query('analyze messages');
+  } finally {
+    await db.end();
+  }
+  const query = 'query($r: ID!) { messages(roomId: $r, last: 50) { edges { node { seq body sender { username } } } } }';
+  for (let i = 0; i < 20; i++) await gql(query, { r: roomId }, token); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    const started = performance.now();
+    await gql(query, { r: roomId }, token);
+    samples.push(performance.now() - started);
+  }
+  return { storedMessages: LOAD.history, requests: samples.length, ms: percentiles(samples) };
+}
+
+function judge(results: BenchResults): BenchResults['targets'] {
+  const service = results.steps.filter((s) => s.target === 'service');
+  const at1000 = service.find((s) => s.offeredPerSec === 1000);
+  const closed = service.find((s) => s.mode === 'closed');
+  const memoryClosed = results.steps.find((s) => s.target === 'memory' && s.mode === 'closed');
+  const share = closed && memoryClosed ? closed.sentPerSec / memoryClosed.sentPerSec : null;
+  const idle = results.idleSubscriptions;
+  const history = results.history;
+  const ms = (n: number | undefined) => (n === undefined ? 'not measured' : `${n.toFixed(1)} ms`);
+  return [
+    {
+      name: 'delivery p99 at 1,000 msg/s (1,000 subscribers, 100 rooms)',
+      target: '≤ 50 ms',
+      measured: ms(at1000?.deliveryMs.p99),
+      met: !!at1000 && at1000.deliveryMs.p99 <= 50,
+      note: '',
+    },
+    { name: 'sendChat p99 at 1,000 msg/s', target: '≤ 50 ms', measured: ms(at1000?.sendMs?.p99), met: !!at1000?.sendMs && at1000.sendMs.p99 <= 50, note: '' },
+    {
+      name: 'sustained sendChat/s (closed loop)',
+      target: '≥ 5,000/s',
+      measured: closed ? `${Math.round(closed.sentPerSec)}/s` : 'not measured',
+      met: !!closed && closed.sentPerSec >= 5000,
+      note: '',
+    },
+    { name: 'share of the GraphQL-only ceiling (b)', target: '≥ 50 %', measured: share === null ? 'not measured' : `${(share * 100).toFixed(0)} %`, met: share !== null && share >= 0.5, note: '' },
+    {
+      name: `RSS per idle subscription (${idle?.count ?? 0} on one gateway)`,
+      target: '≤ 40 KB (10,000 subscriptions)',
+      measured: idle ? `${idle.kbPerSubscription.toFixed(1)} KB` : 'not measured',
+      met: !!idle && idle.count >= 10_000 && idle.kbPerSubscription <= 40,
+      note: '',
+    },
+    {
+      name: `messages(last: 50) p99 with ${history?.storedMessages.toLocaleString('en') ?? 0} stored`,
+      target: '≤ 5 ms (1,000,000 messages)',
+      measured: ms(history?.ms.p99),
+      met: !!history && history.storedMessages >= 1_000_000 && history.ms.p99 <= 5,
+      note: '',
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  progress(`${QUICK ? 'quick' : 'full'} run: ${JSON.stringify(LOAD)}`);
+  const kafka = await startKafka({ port: 0, log: progress });
+  const db = await ensurePostgres({
+    databaseUrl: process.env.DATABASE_URL?.replace(/\/[^/?]+(\?|$)/, `/chat_bench_${process.pid}$1`),
+    defaultDb: `chat_bench_${process.pid}`,
+    log: progress,
+  });
+  const processes: ServiceProcess[] = [];
+  const memory = await startMemoryServer();
+  try {
+    const env = {
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      DATABASE_URL: db.url,
+      KAFKA_TOPIC_PREFIX: `bench.${randomUUID().slice(0, 8)}`,
+      JWT_SECRET,
+      LOG_QUIET: '1',
+    };
+    processes.push(await startProcess('worker', env));
+    const gateway = await startProcess('gateway', env);
+    processes.push(gateway);
+    progress(`service up: gateway ${gateway.url}, in-memory ceiling ${memory.url}`);
+
+    const results: BenchResults = {
+      startedAt,
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model.trim() ?? '', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, os: `${os.type()} ${os.release()}` },
+      load: {
+        rooms: LOAD.rooms,
+        subscribers: LOAD.subscribers,
+        senders: LOAD.senders,
+        stepSeconds: LOAD.stepSeconds,
+        note: 'broker, PostgreSQL, gateway, worker and the load generator on this one machine; open-loop latency counted from when each send was due',
+      },
+      steps: [],
+      idleSubscriptions: null,
+      history: null,
+      targets: [],
+    };
+    results.steps.push(...(await chatSteps('service', gateway.url)));
+    results.steps.push(...(await chatSteps('memory', memory.url)));
+    const kafkaOut = await runLoad({ kind: 'kafka', brokers: kafka.brokers, topic: `bench.raw.${randomUUID().slice(0, 8)}`, senders: LOAD.senders, steps });
+    results.steps.push(...(JSON.parse(kafkaOut) as { steps: Step[] }).steps);
+    progress(`idle subscriptions: opening ${LOAD.idle}`);
+    results.idleSubscriptions = await idleSubscriptions(gateway);
+    results.history = await historyReads(gateway.url, db.url);
+    results.targets = judge(results);
+    const { jsonPath, chartPath } = writeReport(results, ROOT);
+    progress(`wrote ${path.relative(ROOT, jsonPath)}, ${path.relative(ROOT, chartPath)} and BENCHMARKS.md`);
+    for (const t of results.targets) progress(`${t.met ? 'met   ' : 'missed'} ${t.name}: ${t.measured} (target ${t.target})`);
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+    await memory.stop();
+    await dropDatabase(db.url).catch(() => undefined);
+    await db.stop();
+    await kafka.stop();
+  }
+}
+
+main().catch((err) => {
+  progress(`failed: ${(err as Error).stack}`);
+  process.exit(1);
+});
