@@ -16,7 +16,8 @@ import { percentiles, type Step } from './report';
  *   from the moment a send was due (open loop), so a slow server cannot hide
  *   its queueing (coordinated omission).
  * - `kafka`: the same steps as raw kafkajs produce → consume on the broker.
- * - `idle`: opens idle subscriptions, says "ready" and holds them until killed.
+ * - `idle`: builds its users and rooms, waits for a line on stdin, opens idle
+ *   subscriptions, says "ready" and holds them until killed.
  */
 
 export interface StepPlan {
@@ -257,6 +258,9 @@ async function kafkaJob(job: Extract<Job, { kind: 'kafka' }>): Promise<Step[]> {
 
 async function idleJob(job: Extract<Job, { kind: 'idle' }>): Promise<void> {
   const { users, rooms } = await buildWorld(job.url, 20, 10);
+  // bench/run.ts reads the gateway's memory now, then says go.
+  process.stdout.write(`${JSON.stringify({ worldBuilt: true })}\n`);
+  await new Promise((resolve) => process.stdin.once('data', resolve));
   const batch = 500;
   const clients: WsClient[] = [];
   for (let opened = 0; opened < job.subscriptions; opened += batch) {

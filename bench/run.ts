@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,9 +35,9 @@ const steps: StepPlan[] = [
 ];
 
 /** Runs the load generator as its own process; `onLine` sees each stdout line (the result is the last). */
-function runLoad(job: Job, onLine?: (line: string, kill: () => void) => void): Promise<string> {
+function runLoad(job: Job, onLine?: (line: string, child: ChildProcess) => void): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=4096', LOAD_SCRIPT, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=4096', LOAD_SCRIPT, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let last = '';
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -46,7 +46,7 @@ function runLoad(job: Job, onLine?: (line: string, kill: () => void) => void): P
       buffered = lines.pop()!;
       for (const line of lines) {
         last = line;
-        onLine?.(line, () => child.kill('SIGKILL'));
+        onLine?.(line, child);
       }
     });
     child.once('exit', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve(last) : reject(new Error(`load generator exited with ${code}`))));
@@ -58,18 +58,28 @@ async function chatSteps(target: 'service' | 'memory', url: string): Promise<Ste
   return (JSON.parse(out) as { steps: Step[] }).steps;
 }
 
-async function idleSubscriptions(gateway: ServiceProcess): Promise<BenchResults['idleSubscriptions']> {
-  const rssBeforeMB = gateway.rssMB();
-  let rssAfterMB = rssBeforeMB;
-  let count = 0;
-  await runLoad({ kind: 'idle', url: gateway.url, subscriptions: LOAD.idle }, (line, kill) => {
-    const ready = (JSON.parse(line) as { ready?: number }).ready;
-    if (ready === undefined) return;
-    count = ready;
-    rssAfterMB = gateway.rssMB();
-    kill();
-  });
-  return { count, rssBeforeMB, rssAfterMB, kbPerSubscription: ((rssAfterMB - rssBeforeMB) * 1024) / Math.max(count, 1) };
+/** Memory of a gateway of its own, before and after it holds LOAD.idle idle subscriptions. */
+async function idleSubscriptions(env: Record<string, string>): Promise<BenchResults['idleSubscriptions']> {
+  const gateway = await startProcess('gateway', env);
+  try {
+    let rssBeforeMB = 0;
+    let rssAfterMB = 0;
+    let count = 0;
+    await runLoad({ kind: 'idle', url: gateway.url, subscriptions: LOAD.idle }, (line, child) => {
+      const said = JSON.parse(line) as { worldBuilt?: boolean; ready?: number };
+      if (said.worldBuilt) {
+        rssBeforeMB = gateway.rssMB();
+        child.stdin!.write('go\n');
+      } else if (said.ready !== undefined) {
+        count = said.ready;
+        rssAfterMB = gateway.rssMB();
+        child.kill('SIGKILL');
+      }
+    });
+    return { count, rssBeforeMB, rssAfterMB, kbPerSubscription: ((rssAfterMB - rssBeforeMB) * 1024) / Math.max(count, 1) };
+  } finally {
+    await gateway.stop();
+  }
 }
 
 /** Fills one room with `count` messages straight in SQL (setup, not measured), then times `messages(last: 50)` over HTTP. */
@@ -201,7 +211,7 @@ async function main(): Promise<void> {
     const kafkaOut = await runLoad({ kind: 'kafka', brokers: kafka.brokers, topic: `bench.raw.${randomUUID().slice(0, 8)}`, senders: LOAD.senders, steps });
     results.steps.push(...(JSON.parse(kafkaOut) as { steps: Step[] }).steps);
     progress(`idle subscriptions: opening ${LOAD.idle}`);
-    results.idleSubscriptions = await idleSubscriptions(gateway);
+    results.idleSubscriptions = await idleSubscriptions(env);
     results.history = await historyReads(gateway.url, db.url);
     results.targets = judge(results);
     const { jsonPath, chartPath } = writeReport(results, ROOT);

@@ -22,10 +22,13 @@ export interface Outcome<T extends CommandType = CommandType> {
   events: ChatEvent[];
 }
 
+/**
+ * Applies one command in the worker's transaction, which it shares with other
+ * commands. A handler checks everything before it writes: a UserError it
+ * throws must leave no write behind.
+ */
 type Handler<T extends CommandType> = (tx: EntityManager, command: CommandEnvelope<T>) => Promise<Outcome<T>>;
 
-const PG_UNIQUE_VIOLATION = '23505';
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === PG_UNIQUE_VIOLATION;
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
 function requireActor(command: CommandEnvelope): string {
@@ -90,16 +93,14 @@ async function appendMessage(tx: EntityManager, roomId: string, m: NewMessage): 
 const messageEvent = (message: MessageRecord): ChatEvent => ({ v: RECORD_VERSION, type: 'message', message });
 
 const signUp: Handler<'SignUp'> = async (tx, { payload }) => {
-  try {
-    await tx.execute(
-      `insert into users (id, username, password_hash, display_name, email, status_message, created_at)
-       values (?, ?, ?, ?, ?, '', now())`,
-      [payload.userId, payload.username, payload.passwordHash, payload.displayName, payload.email],
-    );
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`username "${payload.username}" is taken`);
-    throw err;
-  }
+  const [taken] = await tx.execute('select 1 from users where username = ?', [payload.username]);
+  if (taken) throw conflict(`username "${payload.username}" is taken`);
+  // Two sign-ups of one name at once: the unique index refuses the second, whose retry then finds the name taken.
+  await tx.execute(
+    `insert into users (id, username, password_hash, display_name, email, status_message, created_at)
+     values (?, ?, ?, ?, ?, '', now())`,
+    [payload.userId, payload.username, payload.passwordHash, payload.displayName, payload.email],
+  );
   return { result: { userId: payload.userId }, events: [] };
 };
 
@@ -141,11 +142,13 @@ const addFriend: Handler<'AddFriend'> = async (tx, command) => {
   const userId = requireActor(command);
   const { friendId } = command.payload;
   await requireOtherUser(tx, userId, friendId);
-  // Both directions, so friendship is mutual; befriending twice changes nothing.
+  // Both directions, so friendship is mutual; befriending twice changes nothing. Always in the same
+  // order, so two users befriending each other at once do not deadlock.
+  const [first, second] = [userId, friendId].sort();
   await tx.execute(
     `insert into friendships (user_id, friend_id, created_at) values (?, ?, now()), (?, ?, now())
      on conflict do nothing`,
-    [userId, friendId, friendId, userId],
+    [first, second, second, first],
   );
   return { result: { friendId }, events: [] };
 };

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Consumer, IHeaders, KafkaMessage, Kafka, Message as KafkaRecord, Producer } from 'kafkajs';
 import type { Config } from '../config';
 import {
@@ -28,6 +28,8 @@ type HeaderValue = NonNullable<IHeaders[string]>;
 interface Applied {
   reply: Reply;
   events: ChatEvent[];
+  /** Set when PostgreSQL refused the command's data: not stored, and the record is set aside. */
+  rejectedByDatabase?: string;
 }
 
 /**
@@ -40,12 +42,18 @@ const isDataError = (err: unknown) => {
   return code.startsWith('22') || ['23502', '23503', '23514'].includes(code);
 };
 
+/** A PostgreSQL deadlock (40P01), serialization failure (40001) or unique violation (23505): another attempt resolves it. */
+const isRetriableConflict = (err: unknown) => ['40P01', '40001', '23505'].includes(String((err as { code?: string }).code));
+const MAX_CONFLICT_ATTEMPTS = 5;
+/** Most commands applied in one transaction. */
+const MAX_CHUNK = 100;
+
 /** Pause between attempts at a command while PostgreSQL is unreachable: doubling from the first to the cap. */
 const STORE_RETRY_FIRST_MS = 200;
 const STORE_RETRY_MAX_MS = 2000;
 
 /**
- * Thrown out of eachMessage when the worker stops while waiting for
+ * Thrown out of eachBatch when the worker stops while waiting for
  * PostgreSQL: kafkajs then does not commit the command's offset, so it is
  * delivered again (to this worker's successor or another member).
  */
@@ -57,10 +65,11 @@ class StoppedWhileWaiting extends Error {
 }
 
 /**
- * Applies commands from chat.commands. Knows nothing of GraphQL. For each
- * command: one transaction, then its events and the reply are produced,
- * and only then is the offset committed (kafkajs commits after eachMessage
- * returns), so a crash anywhere leads to a redelivery, never to a loss.
+ * Applies commands from chat.commands. Knows nothing of GraphQL. Partitions
+ * are consumed side by side, each in order, in chunks: one transaction per
+ * chunk, then the chunk's events and replies are produced, and only then is
+ * its offset resolved (and committed by kafkajs), so a crash anywhere leads
+ * to a redelivery, never to a loss.
  */
 export class Worker {
   private readonly consumer: Consumer;
@@ -92,7 +101,16 @@ export class Worker {
     await this.consumer.run({
       // Each partition in order, different partitions side by side: a room's commands share a partition.
       partitionsConsumedConcurrently: this.config.partitions,
-      eachMessage: ({ message, partition, heartbeat }) => this.handle(message, partition, heartbeat),
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        for (let i = 0; i < batch.messages.length; i += MAX_CHUNK) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(i, i + MAX_CHUNK);
+          await this.handleChunk(chunk, batch.partition, heartbeat);
+          resolveOffset(chunk[chunk.length - 1].offset);
+          await heartbeat();
+        }
+      },
     });
   }
 
@@ -106,140 +124,174 @@ export class Worker {
     await this.producer.disconnect();
   }
 
-  private async handle(record: KafkaMessage, partition: number, heartbeat: () => Promise<void>): Promise<void> {
-    const replyTo = record.headers?.[REPLY_TO_HEADER];
-    let command: Command;
-    try {
-      command = parseCommand(record.value);
-    } catch (err) {
-      if (!(err instanceof RecordFormatError)) throw err;
-      await this.setAside(record, partition, err.message);
-      // A gateway wrote it, so it is a fault, not the user's: its caller learns at once instead of timing out.
-      const commandId = readableCommandId(record.value);
-      if (commandId !== null && replyTo !== undefined) {
-        await this.reply(replyTo, errorReply(commandId, 'INTERNAL_SERVER_ERROR', 'The request could not be processed.'));
+  /**
+   * One chunk of a partition's records, in order: poison is set aside, the
+   * commands are applied in one transaction (each in a savepoint, so one
+   * refused command does not undo the others), then their events and replies
+   * go out in one produce. Only after that is the chunk's offset resolved.
+   */
+  private async handleChunk(records: KafkaMessage[], partition: number, heartbeat: () => Promise<void>): Promise<void> {
+    const commands: { command: Command; replyTo: HeaderValue | undefined; record: KafkaMessage }[] = [];
+    for (const record of records) {
+      const replyTo = record.headers?.[REPLY_TO_HEADER];
+      try {
+        commands.push({ command: parseCommand(record.value), replyTo, record });
+      } catch (err) {
+        if (!(err instanceof RecordFormatError)) throw err;
+        await this.setAside(record, partition, err.message);
+        // A gateway wrote it, so it is a fault, not the user's: its caller learns at once instead of timing out.
+        const commandId = readableCommandId(record.value);
+        if (commandId !== null && replyTo !== undefined) {
+          await this.reply(replyTo, errorReply(commandId, 'INTERNAL_SERVER_ERROR', 'The request could not be processed.'));
+        }
       }
-      return;
     }
+    if (commands.length === 0) return;
 
-    let applied: Applied | null;
-    try {
-      applied = await this.applyOnceStoreAnswers(command, heartbeat);
-    } catch (err) {
-      if (!isDataError(err)) throw err; // another fault: kafkajs retries the message
-      this.log.error('command rejected by the database', { commandId: command.id, type: command.type, ...errorFields(err) });
-      await this.setAside(record, partition, `database rejected the command: ${(err as Error).message}`);
-      applied = { reply: errorReply(command.id, 'INTERNAL_SERVER_ERROR', 'The request could not be applied.'), events: [] };
+    const outcomes = await this.applyOnceStoreAnswers(
+      commands.map((c) => c.command),
+      heartbeat,
+    );
+    const events: KafkaRecord[] = [];
+    const replies: KafkaRecord[] = [];
+    for (const { command, replyTo, record } of commands) {
+      const outcome = outcomes.get(command.id);
+      if (!outcome) continue; // expired unapplied: nobody waits for it any more
+      if (outcome.rejectedByDatabase !== undefined) {
+        await this.setAside(record, partition, `database rejected the command: ${outcome.rejectedByDatabase}`);
+      }
+      for (const event of outcome.events) {
+        const { key, channel } = eventRoute(event);
+        events.push({ key, value: JSON.stringify(event), headers: { [CHANNEL_HEADER]: channel } });
+      }
+      if (replyTo !== undefined) replies.push(this.replyRecord(replyTo, outcome.reply));
     }
-    if (applied === null) return;
-
-    const messages: { topic: string; messages: KafkaRecord[] }[] = [];
-    if (applied.events.length > 0) {
-      messages.push({
-        topic: this.config.topics.messages,
-        messages: applied.events.map((event) => {
-          const { key, channel } = eventRoute(event);
-          return { key, value: JSON.stringify(event), headers: { [CHANNEL_HEADER]: channel } };
-        }),
-      });
-    }
-    if (replyTo !== undefined) messages.push(this.replyRecords(replyTo, applied.reply));
-    if (messages.length > 0) await this.producer.sendBatch({ topicMessages: messages });
+    const topicMessages = [
+      { topic: this.config.topics.messages, messages: events },
+      { topic: this.config.topics.replies, messages: replies },
+    ].filter((t) => t.messages.length > 0);
+    if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages });
   }
 
-  private replyRecords(replyTo: HeaderValue, reply: Reply) {
-    return {
-      topic: this.config.topics.replies,
-      messages: [{ key: String(replyTo), value: JSON.stringify(reply), headers: { [REPLY_TO_HEADER]: replyTo } as IHeaders }],
-    };
+  private replyRecord(replyTo: HeaderValue, reply: Reply): KafkaRecord {
+    return { key: String(replyTo), value: JSON.stringify(reply), headers: { [REPLY_TO_HEADER]: replyTo } as IHeaders };
   }
 
   private async reply(replyTo: HeaderValue, reply: Reply): Promise<void> {
-    await this.producer.send(this.replyRecords(replyTo, reply));
+    await this.producer.send({ topic: this.config.topics.replies, messages: [this.replyRecord(replyTo, reply)] });
   }
 
   /**
-   * apply(), retried with capped backoff for as long as PostgreSQL is
+   * applyChunk(), retried with capped backoff for as long as PostgreSQL is
    * unreachable, so the worker rides out an outage by itself and keeps the
    * command order of its partitions. Heartbeats between attempts keep it in
-   * the group. Each attempt starts over (loadApplied, deadline, transaction):
-   * a commit whose answer was lost is found, and a command that expired
-   * meanwhile is dropped.
+   * the group. Each attempt starts over (stored outcomes, deadlines,
+   * transaction): a commit whose answer was lost is found, and a command that
+   * expired meanwhile is dropped. A deadlock, a serialization failure or a
+   * concurrent duplicate (a zombie worker after a rebalance) also only needs
+   * another attempt.
    */
-  private async applyOnceStoreAnswers(command: Command, heartbeat: () => Promise<void>): Promise<Applied | null> {
+  private async applyOnceStoreAnswers(commands: Command[], heartbeat: () => Promise<void>): Promise<Map<string, Applied>> {
     let waitingSince: number | null = null;
-    for (let delay = STORE_RETRY_FIRST_MS; ; delay = Math.min(delay * 2, STORE_RETRY_MAX_MS)) {
+    for (let delay = STORE_RETRY_FIRST_MS, attempt = 1; ; delay = Math.min(delay * 2, STORE_RETRY_MAX_MS), attempt++) {
       try {
-        const applied = await this.apply(command);
+        const outcomes = await this.applyChunk(commands);
         if (waitingSince !== null) {
-          this.log.info('database reachable again; command handled', { commandId: command.id, waitedMs: Date.now() - waitingSince });
+          this.log.info('database reachable again; commands handled', {
+            commandId: commands[0].id,
+            commands: commands.length,
+            waitedMs: Date.now() - waitingSince,
+          });
         }
-        return applied;
+        return outcomes;
       } catch (err) {
-        if (!isStoreUnavailable(err)) throw err;
-        if (waitingSince === null) {
+        const conflicting = isRetriableConflict(err) && attempt < MAX_CONFLICT_ATTEMPTS;
+        if (!conflicting && !isStoreUnavailable(err)) throw err;
+        if (!conflicting && waitingSince === null) {
           waitingSince = Date.now();
-          this.log.warn('database unavailable; retrying the command until it answers', {
-            commandId: command.id,
-            type: command.type,
+          this.log.warn('database unavailable; retrying the commands until it answers', {
+            commandId: commands[0].id,
+            type: commands[0].type,
+            commands: commands.length,
             ...errorFields(err),
           });
         }
       }
       await sleep(delay, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-      if (this.stopping.signal.aborted) throw new StoppedWhileWaiting(command.id);
+      if (this.stopping.signal.aborted) throw new StoppedWhileWaiting(commands[0].id);
       await heartbeat();
     }
   }
 
-  /** Returns what the command did, applying it only if it never was; null when it expired unapplied. */
-  private async apply(command: Command): Promise<Applied | null> {
-    const stored = await this.loadApplied(command.id);
-    if (stored) return stored;
-    if (Date.now() > command.deadline) {
+  /**
+   * What each command did (absent: expired unapplied), applying only those
+   * never applied before, in order, in one transaction. Each outcome is
+   * stored with it, so a redelivery re-emits exactly the same.
+   */
+  private async applyChunk(commands: Command[]): Promise<Map<string, Applied>> {
+    const outcomes = await this.loadApplied(commands.map((c) => c.id));
+    const fresh = commands.filter((command) => {
+      if (outcomes.has(command.id)) return false;
+      if (Date.now() <= command.deadline) return true;
       // Its caller has been told the outcome is unknown and may have retried: applying it now would surprise.
       this.log.warn('dropping expired command', { commandId: command.id, type: command.type });
-      return null;
-    }
+      return false;
+    });
+    if (fresh.length === 0) return outcomes;
     try {
-      return await this.orm.em.fork().transactional(async (tx) => {
-        const outcome: Outcome = await (HANDLERS[command.type] as (t: typeof tx, c: Command) => Promise<Outcome>)(tx, command);
-        const applied: Applied = {
-          reply: { v: RECORD_VERSION, commandId: command.id, ok: true, result: outcome.result },
-          events: outcome.events,
-        };
-        await this.record(tx, command.id, applied);
-        return applied;
-      });
+      for (const [id, applied] of await this.applyInOneTransaction(fresh)) outcomes.set(id, applied);
     } catch (err) {
-      if (err instanceof UserError) {
-        // Stored too, so a redelivery answers the same even if the world changed since.
-        const applied: Applied = { reply: errorReply(command.id, err.code, err.message), events: [] };
-        await this.record(this.orm.em.fork(), command.id, applied);
-        return applied;
+      if (isStoreUnavailable(err)) throw err;
+      if (fresh.length > 1) {
+        // A statement of one command failed, which undoes the whole transaction: apply them one by one.
+        for (const command of fresh) for (const [id, applied] of await this.applyChunk([command])) outcomes.set(id, applied);
+        return outcomes;
       }
-      if ((err as { code?: string }).code === '23505') {
-        // Another worker (a zombie after a rebalance) applied it concurrently: use its outcome.
-        const concurrent = await this.loadApplied(command.id);
-        if (concurrent) return concurrent;
-      }
-      throw err;
+      if (!isDataError(err)) throw err;
+      const [command] = fresh;
+      this.log.error('command rejected by the database', { commandId: command.id, type: command.type, ...errorFields(err) });
+      outcomes.set(command.id, {
+        reply: errorReply(command.id, 'INTERNAL_SERVER_ERROR', 'The request could not be applied.'),
+        events: [],
+        rejectedByDatabase: (err as Error).message,
+      });
     }
+    return outcomes;
   }
 
-  private async loadApplied(commandId: string): Promise<Applied | null> {
-    const [row] = await this.orm.em
+  /**
+   * Handlers check before they write, so a command refused with a UserError
+   * has written nothing and the others of the transaction stand. Its refusal
+   * is stored too, so a redelivery answers the same even if the world changed since.
+   */
+  private async applyInOneTransaction(commands: Command[]): Promise<Map<string, Applied>> {
+    return this.orm.em.fork().transactional(async (tx) => {
+      const outcomes = new Map<string, Applied>();
+      for (const command of commands) {
+        try {
+          const outcome = await (HANDLERS[command.type] as (t: EntityManager, c: Command) => Promise<Outcome>)(tx, command);
+          outcomes.set(command.id, {
+            reply: { v: RECORD_VERSION, commandId: command.id, ok: true, result: outcome.result },
+            events: outcome.events,
+          });
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+          outcomes.set(command.id, { reply: errorReply(command.id, err.code, err.message), events: [] });
+        }
+      }
+      await tx.execute(
+        `insert into processed_commands (id, reply, events, processed_at) values ${commands.map(() => '(?, ?, ?, now())').join(', ')}`,
+        [...outcomes].flatMap(([id, o]) => [id, JSON.stringify(o.reply), JSON.stringify(o.events)]),
+      );
+      return outcomes;
+    });
+  }
+
+  private async loadApplied(commandIds: string[]): Promise<Map<string, Applied>> {
+    const rows = await this.orm.em
       .fork()
-      .execute('select reply, events from processed_commands where id = ?', [commandId]);
-    return row ? { reply: row.reply as Reply, events: row.events as ChatEvent[] } : null;
-  }
-
-  private async record(em: MikroORM['em'], commandId: string, applied: Applied): Promise<void> {
-    await em.execute('insert into processed_commands (id, reply, events, processed_at) values (?, ?, ?, now())', [
-      commandId,
-      JSON.stringify(applied.reply),
-      JSON.stringify(applied.events),
-    ]);
+      .execute(`select id, reply, events from processed_commands where id in (${commandIds.map(() => '?').join(', ')})`, commandIds);
+    return new Map(rows.map((row) => [String(row.id), { reply: row.reply as Reply, events: row.events as ChatEvent[] }]));
   }
 
   /** Poison records go to the dead-letter topic with the reason; the consumer moves on. */
