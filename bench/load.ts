@@ -155,7 +155,8 @@ async function runSteps(
           errors++;
           continue;
         }
-        pending.push(one(due));
+        // Counted from when it was due, or from now if it goes out early (timers are coarser than the interval).
+        pending.push(one(Math.max(due, now())));
       }
       await Promise.all(pending);
     } else {

@@ -115,7 +115,7 @@ export class Worker {
   }
 
   /**
-   * Leaves the group after the message in hand is done, so its offset is
+   * Leaves the group after the chunk in hand is done, so its offset is
    * committed; one still waiting for PostgreSQL is given up uncommitted, for redelivery.
    */
   async stop(): Promise<void> {
@@ -126,8 +126,7 @@ export class Worker {
 
   /**
    * One chunk of a partition's records, in order: poison is set aside, the
-   * commands are applied in one transaction (each in a savepoint, so one
-   * refused command does not undo the others), then their events and replies
+   * commands are applied in one transaction, then their events and replies
    * go out in one produce. Only after that is the chunk's offset resolved.
    */
   private async handleChunk(records: KafkaMessage[], partition: number, heartbeat: () => Promise<void>): Promise<void> {
