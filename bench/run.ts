@@ -9,14 +9,15 @@ import { dropDatabase, ensurePostgres } from '../src/dev/postgres';
 import { startProcess, type ServiceProcess } from '../src/dev/processes';
 import type { Job, StepPlan } from './load';
 import { startMemoryServer } from './memory-server';
-import { percentiles, writeReport, type BenchResults, type Step } from './report';
+import { percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
 
 /**
  * `npm run bench`: starts a Kafka broker, a fresh PostgreSQL database, the
  * worker and the gateway as real processes, and the in-memory GraphQL ceiling;
  * drives each with the same load generator (its own process), then measures
  * idle subscriptions and history reads, and writes bench/results/ and
- * BENCHMARKS.md. `npm run bench -- --quick` is a short run with smaller load.
+ * BENCHMARKS.md. `npm run bench -- --quick` is a short run with smaller load
+ * that only prints its figures.
  */
 
 const QUICK = process.argv.includes('--quick');
@@ -214,8 +215,13 @@ async function main(): Promise<void> {
     results.idleSubscriptions = await idleSubscriptions(env);
     results.history = await historyReads(gateway.url, db.url);
     results.targets = judge(results);
-    const { jsonPath, chartPath } = writeReport(results, ROOT);
-    progress(`wrote ${path.relative(ROOT, jsonPath)}, ${path.relative(ROOT, chartPath)} and BENCHMARKS.md`);
+    if (QUICK) {
+      // A smoke run: shown, not recorded; BENCHMARKS.md holds full runs only.
+      process.stdout.write(`${renderMarkdown(results, 'bench/results/latest.svg')}\n`);
+    } else {
+      const { jsonPath, chartPath } = writeReport(results, ROOT);
+      progress(`wrote ${path.relative(ROOT, jsonPath)}, ${path.relative(ROOT, chartPath)} and BENCHMARKS.md`);
+    }
     for (const t of results.targets) progress(`${t.met ? 'met   ' : 'missed'} ${t.name}: ${t.measured} (target ${t.target})`);
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
