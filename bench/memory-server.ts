@@ -17,16 +17,29 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import express from 'express';
-import { GraphQLError, GraphQLScalarType, Kind, type GraphQLSchema } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { LIMITS } from '../src/rules';
+import { UserError, badInput, conflict, forbidden, notFound, unauthenticated } from '../src/errors';
+import { toClientError } from '../src/gateway/errors';
+import { DateTimeScalar } from '../src/gateway/scalars';
+import { createLogger } from '../src/log';
+import {
+  LIMITS,
+  checkAttachment,
+  checkEmail,
+  checkId,
+  checkMaxLength,
+  checkMessageBody,
+  checkPageSize,
+  checkPassword,
+  normalizeUsername,
+  parseSeqCursor,
+} from '../src/rules';
 
 const GRAPHQL_PATH = '/graphql';
 /** Like the real default (TOKEN_TTL_SECONDS). */
 const TOKEN_TTL_MS = 7 * 24 * 3600 * 1000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const USERNAME = /^[a-z0-9_.]+$/;
 
 export interface MemoryServer {
   /** http://127.0.0.1:<port>/graphql (ws:// on the same path). */
@@ -79,13 +92,11 @@ interface RoomRec {
 interface Context {
   viewer: UserRec | null;
   /** Why the presented token was refused; raised only by operations that need a viewer. */
-  authError: GraphQLError | null;
+  authError: UserError | null;
 }
 
-const userError = (code: string, message: string) => new GraphQLError(message, { extensions: { code } });
-const badInput = (message: string) => userError('BAD_USER_INPUT', message);
 const notServed = () => {
-  throw new GraphQLError('not served by the in-memory ceiling server');
+  throw new Error('not served by the in-memory ceiling server');
 };
 
 /** schema/ sits at the repo root: one level above bench/, two above dist/bench/. */
@@ -96,56 +107,6 @@ function readSdl(): string {
     if (dirname(dir) === dir) throw new Error(`schema/schema.graphql not found above ${__dirname}`);
   }
 }
-
-function checkId(field: string, id: string): string {
-  if (!UUID.test(id)) throw badInput(`${field} is not a valid id`);
-  return id.toLowerCase();
-}
-
-function checkMax(field: string, value: string, max: number): string {
-  if (value.length > max) throw badInput(`${field} must be at most ${max} characters`);
-  return value;
-}
-
-function checkPageSize(field: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > LIMITS.pageMax) throw badInput(`${field} must be from 1 to ${LIMITS.pageMax}`);
-  return value;
-}
-
-function parseCursor(name: string, cursor: string | null | undefined): number | undefined {
-  if (cursor === null || cursor === undefined) return undefined;
-  if (!/^\d{1,10}$/.test(cursor)) throw badInput(`${name} is not a valid cursor`);
-  return Number(cursor);
-}
-
-function checkAttachment(input: AttachmentRec | null | undefined): AttachmentRec | null {
-  if (!input) return null;
-  const name = checkMax('attachment.name', input.name.trim(), 255);
-  const contentType = checkMax('attachment.contentType', input.contentType.trim(), 255);
-  if (!name || !contentType) throw badInput('attachment.name and attachment.contentType must not be empty');
-  if (!Number.isInteger(input.size) || input.size < 0) throw badInput('attachment.size must be a non-negative integer');
-  if (!/^https?:\/\/./i.test(input.url) || !URL.canParse(input.url)) throw badInput('attachment.url must be an http(s) URL');
-  checkMax('attachment.url', input.url, 2048);
-  return { name, contentType, size: input.size, url: input.url };
-}
-
-const DateTime = new GraphQLScalarType<Date, string>({
-  name: 'DateTime',
-  serialize(value) {
-    const date = value instanceof Date ? value : new Date(String(value));
-    if (Number.isNaN(date.getTime())) throw new TypeError('DateTime cannot represent an invalid date');
-    return date.toISOString();
-  },
-  parseValue(value) {
-    const date = new Date(String(value));
-    if (typeof value !== 'string' || Number.isNaN(date.getTime())) throw new TypeError('DateTime must be an ISO-8601 string');
-    return date;
-  },
-  parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING || Number.isNaN(new Date(ast.value).getTime())) throw new TypeError('DateTime must be an ISO-8601 string');
-    return new Date(ast.value);
-  },
-});
 
 /** A minimal in-process pub/sub (no library): listeners run synchronously, in publish order. */
 class PubSub<T> {
@@ -230,10 +191,10 @@ class Store {
   /** The viewer a `Bearer <token>` names; UNAUTHENTICATED for anything else. */
   authenticate(authorization: string): UserRec {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-    if (!match) throw userError('UNAUTHENTICATED', 'expected an Authorization header of the form "Bearer <token>"');
+    if (!match) throw unauthenticated('expected an Authorization header of the form "Bearer <token>"');
     const token = this.tokens.get(match[1]);
     const user = token && token.expiresAt.getTime() > Date.now() ? this.users.get(token.userId) : undefined;
-    if (!user) throw userError('UNAUTHENTICATED', 'invalid token');
+    if (!user) throw unauthenticated('invalid token');
     return user;
   }
 
@@ -242,21 +203,21 @@ class Store {
     try {
       return { viewer: this.authenticate(authorization), authError: null };
     } catch (err) {
-      return { viewer: null, authError: err as GraphQLError };
+      return { viewer: null, authError: err as UserError };
     }
   }
 
   /** NOT_FOUND for an unknown room, FORBIDDEN for a non-member, like the real requireMembership. */
   memberRoom(viewer: UserRec, roomId: string, verb = 'read'): RoomRec {
     const room = this.rooms.get(roomId);
-    if (!room) throw userError('NOT_FOUND', 'no such room');
-    if (!room.memberIds.has(viewer.id)) throw userError('FORBIDDEN', `only members can ${verb} this room`);
+    if (!room) throw notFound('no such room');
+    if (!room.memberIds.has(viewer.id)) throw forbidden(`only members can ${verb} this room`);
     return room;
   }
 }
 
 function requireViewer(ctx: Context): UserRec {
-  if (!ctx.viewer) throw ctx.authError ?? userError('UNAUTHENTICATED', 'You must be logged in.');
+  if (!ctx.viewer) throw ctx.authError ?? unauthenticated();
   return ctx.viewer;
 }
 
@@ -265,7 +226,7 @@ function buildSchema(store: Store): GraphQLSchema {
   const schema = makeExecutableSchema<Context>({
     typeDefs: readSdl(),
     resolvers: {
-      DateTime,
+      DateTime: DateTimeScalar,
       Query: {
         me: (_: unknown, _args: Args, ctx: Context) => requireViewer(ctx),
         room: (_: unknown, { id }: Args, ctx: Context) => {
@@ -276,8 +237,8 @@ function buildSchema(store: Store): GraphQLSchema {
         messages: (_: unknown, { roomId, first, after, last, before }: Args, ctx: Context) => {
           const viewer = requireViewer(ctx);
           if (first != null && last != null) throw badInput('give either first or last, not both');
-          const afterSeq = parseCursor('after', after);
-          const beforeSeq = parseCursor('before', before);
+          const afterSeq = parseSeqCursor('after', after);
+          const beforeSeq = parseSeqCursor('before', before);
           const limit = first != null ? checkPageSize('first', first) : last != null ? checkPageSize('last', last) : 50;
           const room = store.memberRoom(viewer, checkId('roomId', roomId));
           const lastSeq = room.messages.length;
@@ -302,20 +263,15 @@ function buildSchema(store: Store): GraphQLSchema {
       },
       Mutation: {
         signUp: (_: unknown, { input }: Args) => {
-          const username = String(input.username).trim().toLowerCase();
-          if (username.length < LIMITS.usernameMin || username.length > LIMITS.usernameMax || !USERNAME.test(username)) {
-            throw badInput(`username must be ${LIMITS.usernameMin}-${LIMITS.usernameMax} characters of a-z, 0-9, '_' and '.'`);
-          }
-          if (input.password.length < LIMITS.passwordMin || input.password.length > LIMITS.passwordMax) {
-            throw badInput(`password must be ${LIMITS.passwordMin}-${LIMITS.passwordMax} characters`);
-          }
-          if (store.usernames.has(username)) throw userError('CONFLICT', `username "${username}" is taken`);
-          const displayName = checkMax('displayName', (input.displayName ?? '').trim() || username, LIMITS.displayNameMax);
+          const username = normalizeUsername(String(input.username));
+          checkPassword(input.password);
+          if (store.usernames.has(username)) throw conflict(`username "${username}" is taken`);
+          const displayName = checkMaxLength('displayName', (input.displayName ?? '').trim() || username, LIMITS.displayNameMax);
           const user: UserRec = {
             id: randomUUID(),
             username,
             displayName,
-            email: input.email ? checkMax('email', String(input.email).trim(), LIMITS.emailMax) : null,
+            email: input.email ? checkEmail(String(input.email)) : null,
             statusMessage: '',
             createdAt: new Date(),
             lastLoginAt: null,
@@ -335,7 +291,7 @@ function buildSchema(store: Store): GraphQLSchema {
           const friendId = checkId('userId', userId);
           if (friendId === viewer.id) throw badInput('you cannot befriend yourself');
           const friend = store.users.get(friendId);
-          if (!friend) throw userError('NOT_FOUND', 'no such user');
+          if (!friend) throw notFound('no such user');
           // Mutual, and befriending twice changes nothing.
           for (const [a, b] of [[viewer.id, friendId], [friendId, viewer.id]]) {
             const set = store.friends.get(a) ?? new Set<string>();
@@ -348,9 +304,9 @@ function buildSchema(store: Store): GraphQLSchema {
           const viewer = requireViewer(ctx);
           const others = [...new Set((memberIds as string[]).map((id) => checkId('memberIds', id)))].filter((id) => id !== viewer.id);
           if (others.length + 1 > LIMITS.roomMembersMax) throw badInput(`a room has at most ${LIMITS.roomMembersMax} members`);
-          const roomName = checkMax('name', String(name ?? '').trim(), LIMITS.roomNameMax) || 'New room';
+          const roomName = checkMaxLength('name', String(name ?? '').trim(), LIMITS.roomNameMax) || 'New room';
           const friends = store.friends.get(viewer.id);
-          if (others.some((id) => !friends?.has(id))) throw userError('FORBIDDEN', 'only your friends can be added to a room');
+          if (others.some((id) => !friends?.has(id))) throw forbidden('only your friends can be added to a room');
           const room: RoomRec = {
             id: randomUUID(),
             name: roomName,
@@ -366,11 +322,10 @@ function buildSchema(store: Store): GraphQLSchema {
           const viewer = requireViewer(ctx);
           const roomId = checkId('roomId', input.roomId);
           const attachment = checkAttachment(input.attachment);
-          if (input.body.length === 0 && !attachment) throw badInput('body must not be empty');
-          const body = checkMax('body', input.body, LIMITS.bodyMax);
+          const body = checkMessageBody(input.body, attachment !== null);
           const clientMessageId: string | null = input.clientMessageId ?? null;
           if (clientMessageId !== null) {
-            checkMax('clientMessageId', clientMessageId, LIMITS.clientMessageIdMax);
+            checkMaxLength('clientMessageId', clientMessageId, LIMITS.clientMessageIdMax);
             if (clientMessageId.length === 0) throw badInput('clientMessageId must not be empty');
           }
           const room = store.memberRoom(viewer, roomId, 'write to');
@@ -438,6 +393,9 @@ export async function startMemoryServer(port = 0): Promise<MemoryServer> {
   const schema = buildSchema(store);
   const httpServer = createServer();
 
+  // Errors become what clients see exactly as in the real gateway, over HTTP and graphql-ws.
+  const log = createLogger('memory-server', true);
+  const format = (errors: readonly GraphQLError[]) => errors.map((e) => toClientError(e.toJSON(), e, log, false));
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const sockets = useServer<Record<string, unknown> | undefined, { viewer?: UserRec }>(
     {
@@ -453,12 +411,15 @@ export async function startMemoryServer(port = 0): Promise<MemoryServer> {
         }
       },
       context: (ctx): Context => ({ viewer: ctx.extra.viewer ?? null, authError: null }),
+      onError: (_ctx, _id, _payload, errors) => format(errors),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
     },
     wsServer,
   );
 
   const apollo = new ApolloServer<Context>({
     schema,
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => toClientError(formatted, error, log, false),
     includeStacktraceInErrorResponses: false,
     // stop() is the one way down (sockets first); Apollo's own SIGINT/SIGTERM handler would race it.
     stopOnTerminationSignals: false,

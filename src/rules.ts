@@ -1,3 +1,4 @@
+import type { AttachmentRecord } from './contracts/records';
 import { badInput } from './errors';
 
 /** Input limits of the public API, checked at the gateway before anything is enqueued. */
@@ -64,4 +65,31 @@ export function checkPageSize(field: string, value: number): number {
     throw badInput(`${field} must be from 1 to ${LIMITS.pageMax}`);
   }
   return value;
+}
+
+/** A file message's attachment: named, typed, a non-negative size and an http(s) URL. */
+export function checkAttachment(input: AttachmentRecord | null | undefined): AttachmentRecord | null {
+  if (!input) return null;
+  const name = checkMaxLength('attachment.name', input.name.trim(), 255);
+  if (!name) throw badInput('attachment.name must not be empty');
+  const contentType = checkMaxLength('attachment.contentType', input.contentType.trim(), 255);
+  if (!contentType) throw badInput('attachment.contentType must not be empty');
+  if (!Number.isInteger(input.size) || input.size < 0) throw badInput('attachment.size must be a non-negative integer');
+  let url: URL;
+  try {
+    url = new URL(input.url);
+  } catch {
+    throw badInput('attachment.url is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput('attachment.url must be http(s)');
+  checkMaxLength('attachment.url', input.url, 2048);
+  return { name, contentType, size: input.size, url: input.url };
+}
+
+/** A history cursor is the seq itself. */
+export function parseSeqCursor(name: string, cursor: string | null | undefined): number | undefined {
+  if (cursor === null || cursor === undefined) return undefined;
+  const seq = /^\d{1,10}$/.test(cursor) ? Number(cursor) : NaN;
+  if (!Number.isSafeInteger(seq)) throw badInput(`${name} is not a valid cursor`);
+  return seq;
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, forbidden, notFound } from '../errors';
-import { checkPageSize } from '../rules';
+import { checkPageSize, parseSeqCursor } from '../rules';
 import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type Row } from '../store/rows';
 import type { ViewedMessage } from './live';
 import { MessageType, RoomType, UserType, type MessageConnectionType } from './types';
@@ -154,13 +154,6 @@ export async function loadMessages(
   return range.fromEnd ? messages.reverse() : messages;
 }
 
-function parseCursor(name: string, cursor: string | null | undefined): number | undefined {
-  if (cursor === null || cursor === undefined) return undefined;
-  const seq = /^\d{1,10}$/.test(cursor) ? Number(cursor) : NaN;
-  if (!Number.isSafeInteger(seq)) throw badInput(`${name} is not a valid cursor`);
-  return seq;
-}
-
 /**
  * A Relay connection over seq. Cursors are the seq itself; since seqs are
  * 1..lastSeq without gaps, whether a page has neighbours is known without
@@ -172,8 +165,8 @@ export async function messagesPage(
   args: { roomId: string; first?: number | null; after?: string | null; last?: number | null; before?: string | null },
 ): Promise<MessageConnectionType> {
   if (args.first != null && args.last != null) throw badInput('give either first or last, not both');
-  const afterSeq = parseCursor('after', args.after);
-  const beforeSeq = parseCursor('before', args.before);
+  const afterSeq = parseSeqCursor('after', args.after);
+  const beforeSeq = parseSeqCursor('before', args.before);
   const fromEnd = args.first == null;
   const limit = args.first != null ? checkPageSize('first', args.first) : args.last != null ? checkPageSize('last', args.last) : 50;
   const lastSeq = await requireMembership(em, viewerId, args.roomId);

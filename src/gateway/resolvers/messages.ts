@@ -1,28 +1,10 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { badInput } from '../../errors';
-import { LIMITS, checkId, checkMaxLength, checkMessageBody } from '../../rules';
+import { LIMITS, checkAttachment, checkId, checkMaxLength, checkMessageBody } from '../../rules';
 import { requireViewer, type Context } from '../context';
 import { HISTORY_PAGE, type ViewedMessage } from '../live';
 import { loadBookmarks, loadMessages, messagesPage, requireMembership } from '../reads';
 import { MessageConnectionType, MessageType, SendChatInput } from '../types';
-
-function checkAttachment(input: SendChatInput['attachment']) {
-  if (!input) return null;
-  const name = checkMaxLength('attachment.name', input.name.trim(), 255);
-  if (!name) throw badInput('attachment.name must not be empty');
-  const contentType = checkMaxLength('attachment.contentType', input.contentType.trim(), 255);
-  if (!contentType) throw badInput('attachment.contentType must not be empty');
-  if (!Number.isInteger(input.size) || input.size < 0) throw badInput('attachment.size must be a non-negative integer');
-  let url: URL;
-  try {
-    url = new URL(input.url);
-  } catch {
-    throw badInput('attachment.url is not a valid URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput('attachment.url must be http(s)');
-  checkMaxLength('attachment.url', input.url, 2048);
-  return { name, contentType, size: input.size, url: input.url };
-}
 
 async function setBookmark(ctx: Context, messageId: string, bookmarked: boolean): Promise<MessageType> {
   const viewer = requireViewer(ctx);
