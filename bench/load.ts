@@ -155,8 +155,8 @@ async function runSteps(
           errors++;
           continue;
         }
-        // Counted from when it was due, or from now if it goes out early (timers are coarser than the interval).
-        pending.push(one(Math.max(due, now())));
+        // Counted from when it was due, or from when it goes out if that is earlier (timers are coarser than the interval).
+        pending.push(one(Math.min(due, now())));
       }
       await Promise.all(pending);
     } else {
