@@ -1,52 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { App } from '../src/app';
 import {
-  RoomWatcher,
   SEND_CHAT,
   befriend,
   createRoom,
   gql,
   gqlError,
   gqlOk,
+  serviceForThisFile,
   signUp,
-  startTestApp,
-  testConfig,
-  uniquePrefix,
   waitFor,
   wsRequest,
   type TestUser,
 } from './support';
 
 // One worker and two gateway instances over the same topics, as when several gateways run.
-const prefix = uniquePrefix('account');
-let worker: App;
-let gatewayA: App;
-let gatewayB: App;
+const service = serviceForThisFile('account', 2);
 let urlA: string;
 let urlB: string;
-const watchers: RoomWatcher[] = [];
-
-function watcher(url: string, token: string | null): RoomWatcher {
-  const w = new RoomWatcher(url, token);
-  watchers.push(w);
-  return w;
-}
-
-beforeAll(async () => {
-  worker = await startTestApp(testConfig(prefix), ['worker']);
-  [gatewayA, gatewayB] = await Promise.all([
-    startTestApp(testConfig(prefix), ['gateway']),
-    startTestApp(testConfig(prefix), ['gateway']),
-  ]);
-  urlA = gatewayA.gateway!.url;
-  urlB = gatewayB.gateway!.url;
-});
-
-afterAll(async () => {
-  await Promise.all(watchers.map((w) => w.close()));
-  await Promise.all([gatewayA?.stop(), gatewayB?.stop()]);
-  await worker?.stop();
-});
+beforeAll(() => void ([urlA, urlB] = service.urls));
+const watcher = (url: string, token: string | null) => service.watcher(url, token);
 
 const PASSWORD = 'correct horse battery';
 const hex = (n: number) => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
@@ -303,10 +275,10 @@ describe('logout', () => {
     const roomId = await createRoom(urlA, alice, [bob]);
     const second = await login(urlA, alice.username);
 
-    const open = gatewayB.gateway!.openSubscriptions;
+    const open = service.gateways[1].gateway!.openSubscriptions;
     const doomed = watcher(urlB, alice.token).watch(roomId, 0);
     const survivor = watcher(urlB, second.token).watch(roomId, 0);
-    await waitFor('both subscriptions to be open on gateway B', () => gatewayB.gateway!.openSubscriptions >= open + 2);
+    await waitFor('both subscriptions to be open on gateway B', () => service.gateways[1].gateway!.openSubscriptions >= open + 2);
     expect(doomed.closeCode).toBeNull();
 
     expect(await gqlOk(urlA, 'mutation { logout }', {}, alice.token)).toEqual({ logout: true });

@@ -1,59 +1,26 @@
-import type { App } from '../src/app';
 import {
-  RoomWatcher,
   SEND_CHAT,
   befriend,
   createRoom,
   gql,
   gqlOk,
   range,
+  roomOfTwo as roomOfTwoOn,
+  serviceForThisFile,
   signUp,
-  startTestApp,
-  testConfig,
-  uniquePrefix,
   waitFor,
   type GqlError,
   type TestUser,
 } from './support';
 
 // One worker and two gateway instances over the same topics, as when several gateways run.
-const prefix = uniquePrefix('chat');
-let worker: App;
-let gatewayA: App;
-let gatewayB: App;
+const service = serviceForThisFile('chat', 2);
 let urlA: string;
 let urlB: string;
-const watchers: RoomWatcher[] = [];
+beforeAll(() => void ([urlA, urlB] = service.urls));
+const watcher = (url: string, token: string | null) => service.watcher(url, token);
 
-function watcher(url: string, token: string | null): RoomWatcher {
-  const w = new RoomWatcher(url, token);
-  watchers.push(w);
-  return w;
-}
-
-beforeAll(async () => {
-  worker = await startTestApp(testConfig(prefix), ['worker']);
-  [gatewayA, gatewayB] = await Promise.all([
-    startTestApp(testConfig(prefix), ['gateway']),
-    startTestApp(testConfig(prefix), ['gateway']),
-  ]);
-  urlA = gatewayA.gateway!.url;
-  urlB = gatewayB.gateway!.url;
-});
-
-afterAll(async () => {
-  await Promise.all(watchers.map((w) => w.close()));
-  await Promise.all([gatewayA?.stop(), gatewayB?.stop()]);
-  await worker?.stop();
-});
-
-async function roomOfTwo(): Promise<{ alice: TestUser; bob: TestUser; roomId: string }> {
-  const alice = await signUp(urlA, 'alice');
-  const bob = await signUp(urlB, 'bob');
-  await befriend(urlA, alice, bob);
-  const roomId = await createRoom(urlA, alice, [bob]);
-  return { alice, bob, roomId };
-}
+const roomOfTwo = () => roomOfTwoOn(urlA, urlB);
 
 const send = (url: string, user: TestUser, roomId: string, body: string, clientMessageId?: string) =>
   gqlOk(url, SEND_CHAT, { input: { roomId, body, clientMessageId } }, user.token);
@@ -109,10 +76,10 @@ test('a subscriber that was away resumes with afterSeq: exactly what it missed, 
 test('a subscription without afterSeq gets messages sent after it started', async () => {
   const { alice, bob, roomId } = await roomOfTwo();
   await send(urlA, alice, roomId, 'old');
-  const open = gatewayB.gateway!.openSubscriptions;
+  const open = service.gateways[1].gateway!.openSubscriptions;
   const live = watcher(urlB, bob.token).watch(roomId, null);
   // It is registered once the gateway counts it.
-  await waitFor('the subscription to be open', () => gatewayB.gateway!.openSubscriptions > open);
+  await waitFor('the subscription to be open', () => service.gateways[1].gateway!.openSubscriptions > open);
   await send(urlA, alice, roomId, 'new');
   await waitFor('the new message', () => live.messages.length > 0);
   expect(live.messages.map((m) => m.body)).toEqual(['new']);

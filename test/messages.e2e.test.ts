@@ -1,54 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import type { App } from '../src/app';
 import {
-  RoomWatcher,
   SEND_CHAT,
-  befriend,
   createRoom,
   gqlError,
   gqlOk,
   range,
+  roomOfTwo as roomOfTwoOn,
+  serviceForThisFile,
   signUp,
-  startTestApp,
-  testConfig,
-  uniquePrefix,
   waitFor,
   wsRequest,
   type TestUser,
 } from './support';
 
 // One worker and one gateway over topics of their own.
-const prefix = uniquePrefix('messages');
-let worker: App;
-let gateway: App;
+const service = serviceForThisFile('messages');
 let url: string;
-const watchers: RoomWatcher[] = [];
-
-function watcher(token: string | null): RoomWatcher {
-  const w = new RoomWatcher(url, token);
-  watchers.push(w);
-  return w;
-}
-
-beforeAll(async () => {
-  worker = await startTestApp(testConfig(prefix), ['worker']);
-  gateway = await startTestApp(testConfig(prefix), ['gateway']);
-  url = gateway.gateway!.url;
-});
-
-afterAll(async () => {
-  await Promise.all(watchers.map((w) => w.close()));
-  await gateway?.stop();
-  await worker?.stop();
-});
-
-async function roomOfTwo(): Promise<{ alice: TestUser; bob: TestUser; roomId: string }> {
-  const alice = await signUp(url, 'alice');
-  const bob = await signUp(url, 'bob');
-  await befriend(url, alice, bob);
-  const roomId = await createRoom(url, alice, [bob]);
-  return { alice, bob, roomId };
-}
+beforeAll(() => void ([url] = service.urls));
+const watcher = (token: string | null) => service.watcher(url, token);
+const roomOfTwo = () => roomOfTwoOn(url);
 
 interface SendInput {
   roomId: string;

@@ -1,51 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { App } from '../src/app';
 import {
-  RoomWatcher,
   SEND_CHAT,
   befriend,
   createRoom,
   gqlError,
   gqlOk,
   range,
+  serviceForThisFile,
   signUp,
-  startTestApp,
-  testConfig,
-  uniquePrefix,
   waitFor,
   type TestUser,
 } from './support';
 
 // Friends and rooms: membership, invitations, leaving, read markers. One worker, two gateways.
-const prefix = uniquePrefix('rooms');
-let worker: App;
-let gatewayA: App;
-let gatewayB: App;
+const service = serviceForThisFile('rooms', 2);
 let urlA: string;
 let urlB: string;
-const watchers: RoomWatcher[] = [];
-
-function watcher(url: string, token: string): RoomWatcher {
-  const w = new RoomWatcher(url, token);
-  watchers.push(w);
-  return w;
-}
-
-beforeAll(async () => {
-  worker = await startTestApp(testConfig(prefix), ['worker']);
-  [gatewayA, gatewayB] = await Promise.all([
-    startTestApp(testConfig(prefix), ['gateway']),
-    startTestApp(testConfig(prefix), ['gateway']),
-  ]);
-  urlA = gatewayA.gateway!.url;
-  urlB = gatewayB.gateway!.url;
-});
-
-afterAll(async () => {
-  await Promise.all(watchers.map((w) => w.close()));
-  await Promise.all([gatewayA?.stop(), gatewayB?.stop()]);
-  await worker?.stop();
-});
+beforeAll(() => void ([urlA, urlB] = service.urls));
+const watcher = (url: string, token: string) => service.watcher(url, token);
 
 const ROOM_FIELDS = 'id name lastSeq lastReadSeq unreadCount members { id } lastMessage { seq body kind sender { id } }';
 const FRIENDS = '{ friends { id } }';
@@ -283,7 +255,7 @@ describe('inviting and leaving', () => {
 test('rooms is built in the same few queries for 1 room as for 50 (no query per room)', async () => {
   const [alice, bob] = await Promise.all([signUp(urlA, 'alice'), signUp(urlA, 'bob')]);
   await befriend(urlA, alice, bob);
-  const connection = gatewayA.orm.em.getDriver().getConnection();
+  const connection = service.gateways[0].orm.em.getDriver().getConnection();
   const query = `{ rooms { ${ROOM_FIELDS} lastMessage { bookmarked sender { username } } members { username statusMessage } } }`;
   async function queriesFor(user: TestUser): Promise<{ count: number; rooms: unknown[] }> {
     const spy = jest.spyOn(connection, 'execute');

@@ -109,6 +109,49 @@ export interface TestUser {
   token: string;
 }
 
+/**
+ * The service of one test file: a worker and `gatewayCount` gateways over
+ * topics of their own (as when several gateways run), started before the
+ * file's tests and stopped after them together with the watchers they opened.
+ * Call it at the top level of the file; the apps exist once beforeAll ran.
+ */
+export function serviceForThisFile(name: string, gatewayCount = 1) {
+  const prefix = uniquePrefix(name);
+  const watchers: RoomWatcher[] = [];
+  const service = {
+    worker: null as App | null,
+    gateways: [] as App[],
+    get urls(): string[] {
+      return service.gateways.map((g) => g.gateway!.url);
+    },
+    /** A graphql-ws client on `url`, closed after the file's tests. */
+    watcher(url: string, token: string | null): RoomWatcher {
+      const w = new RoomWatcher(url, token);
+      watchers.push(w);
+      return w;
+    },
+  };
+  beforeAll(async () => {
+    service.worker = await startTestApp(testConfig(prefix), ['worker']);
+    service.gateways = await Promise.all(Array.from({ length: gatewayCount }, () => startTestApp(testConfig(prefix), ['gateway'])));
+  });
+  afterAll(async () => {
+    await Promise.all(watchers.map((w) => w.close()));
+    await Promise.all(service.gateways.map((g) => g.stop()));
+    await service.worker?.stop();
+  });
+  return service;
+}
+
+/** Alice (on `urlA`) and Bob (on `urlB`), friends, in a room of their own. */
+export async function roomOfTwo(urlA: string, urlB = urlA): Promise<{ alice: TestUser; bob: TestUser; roomId: string }> {
+  const alice = await signUp(urlA, 'alice');
+  const bob = await signUp(urlB, 'bob');
+  await befriend(urlA, alice, bob);
+  const roomId = await createRoom(urlA, alice, [bob]);
+  return { alice, bob, roomId };
+}
+
 export async function signUp(url: string, name = 'user'): Promise<TestUser> {
   const username = `${name}_${randomUUID().slice(0, 8)}`;
   const data = await gqlOk(url, 'mutation($input: SignUpInput!) { signUp(input: $input) { token user { id username } } }', {
