@@ -35,6 +35,7 @@ import {
   checkPassword,
   normalizeUsername,
   parseSeqCursor,
+  seqPageInfo,
 } from '../src/rules';
 
 const GRAPHQL_PATH = '/graphql';
@@ -248,17 +249,7 @@ function buildSchema(store: Store): GraphQLSchema {
           if (first == null) start = Math.max(start, end - limit);
           else end = Math.min(end, start + limit);
           const edges = room.messages.slice(start, end).map((node) => ({ cursor: String(node.seq), node }));
-          const firstSeq = edges[0]?.node.seq;
-          const endSeq = edges[edges.length - 1]?.node.seq;
-          return {
-            edges,
-            pageInfo: {
-              hasPreviousPage: firstSeq !== undefined ? firstSeq > 1 : (afterSeq ?? 0) > 0 && lastSeq > 0,
-              hasNextPage: endSeq !== undefined ? endSeq < lastSeq : beforeSeq !== undefined && beforeSeq <= lastSeq,
-              startCursor: edges[0]?.cursor ?? null,
-              endCursor: edges[edges.length - 1]?.cursor ?? null,
-            },
-          };
+          return { edges, pageInfo: seqPageInfo(edges.map((e) => e.node.seq), lastSeq, afterSeq, beforeSeq) };
         },
       },
       Mutation: {

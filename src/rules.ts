@@ -1,7 +1,12 @@
 import type { AttachmentRecord } from './contracts/records';
 import { badInput } from './errors';
 
-/** Input limits of the public API, checked at the gateway before anything is enqueued. */
+/**
+ * The rules of the public API, checked at the gateway before anything is
+ * enqueued: input limits, ids, attachments, page sizes and seq cursors.
+ */
+
+/** Input limits of the public API. */
 export const LIMITS = {
   usernameMin: 3,
   usernameMax: 32,
@@ -92,4 +97,19 @@ export function parseSeqCursor(name: string, cursor: string | null | undefined):
   const seq = /^\d{1,10}$/.test(cursor) ? Number(cursor) : NaN;
   if (!Number.isSafeInteger(seq)) throw badInput(`${name} is not a valid cursor`);
   return seq;
+}
+
+/**
+ * Relay page info for a page of seqs (ascending). Seqs are 1..lastSeq without
+ * gaps, so whether a page has neighbours is known without another query.
+ */
+export function seqPageInfo(seqs: number[], lastSeq: number, afterSeq?: number, beforeSeq?: number) {
+  const first = seqs[0];
+  const end = seqs[seqs.length - 1];
+  return {
+    hasPreviousPage: first !== undefined ? first > 1 : (afterSeq ?? 0) > 0 && lastSeq > 0,
+    hasNextPage: end !== undefined ? end < lastSeq : beforeSeq !== undefined && beforeSeq <= lastSeq,
+    startCursor: first !== undefined ? String(first) : null,
+    endCursor: end !== undefined ? String(end) : null,
+  };
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, forbidden, notFound } from '../errors';
-import { checkPageSize, parseSeqCursor } from '../rules';
+import { checkPageSize, parseSeqCursor, seqPageInfo } from '../rules';
 import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type Row } from '../store/rows';
 import type { ViewedMessage } from './live';
 import { MessageType, RoomType, UserType, type MessageConnectionType } from './types';
@@ -155,9 +155,8 @@ export async function loadMessages(
 }
 
 /**
- * A Relay connection over seq. Cursors are the seq itself; since seqs are
- * 1..lastSeq without gaps, whether a page has neighbours is known without
- * another query. Neither `first` nor `last` means the newest 50.
+ * A Relay connection over seq; cursors are the seq itself. Neither `first`
+ * nor `last` means the newest 50.
  */
 export async function messagesPage(
   em: EntityManager,
@@ -172,15 +171,5 @@ export async function messagesPage(
   const lastSeq = await requireMembership(em, viewerId, args.roomId);
   const messages = await loadMessages(em, args.roomId, viewerId, { afterSeq, beforeSeq, limit, fromEnd });
   const edges = messages.map(({ message, bookmarked }) => ({ cursor: String(message.seq), node: MessageType.from(message, bookmarked) }));
-  const firstSeq = messages[0]?.message.seq;
-  const endSeq = messages[messages.length - 1]?.message.seq;
-  return {
-    edges,
-    pageInfo: {
-      hasPreviousPage: firstSeq !== undefined ? firstSeq > 1 : (afterSeq ?? 0) > 0 && lastSeq > 0,
-      hasNextPage: endSeq !== undefined ? endSeq < lastSeq : beforeSeq !== undefined && beforeSeq <= lastSeq,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-  };
+  return { edges, pageInfo: seqPageInfo(messages.map((m) => m.message.seq), lastSeq, afterSeq, beforeSeq) };
 }
