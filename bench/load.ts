@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import WebSocket from 'ws';
+import { gql, signUp, type BenchUser } from './graphql-client';
 import { percentiles, type Step } from './report';
 
 /**
@@ -38,28 +38,7 @@ const MAX_IN_FLIGHT = 2_000;
 /** After a step, how long deliveries may still arrive. */
 const DRAIN_MS = 5_000;
 
-interface User {
-  id: string;
-  token: string;
-}
-
-async function gql(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<any> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-async function signUp(url: string): Promise<User> {
-  const data = await gql(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } } }', {
-    i: { username: `b_${randomUUID().slice(0, 12).replace(/-/g, '')}`, password: 'bench password' },
-  });
-  return { id: data.signUp.user.id, token: data.signUp.token };
-}
+type User = BenchUser;
 
 /** Users who are all members of all rooms (a room holds at most 100). */
 async function buildWorld(url: string, userCount: number, roomCount: number): Promise<{ users: User[]; rooms: string[] }> {

@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { startKafka } from '../src/dev/kafka';
 import { dropDatabase, ensurePostgres } from '../src/dev/postgres';
 import { startProcess, type ServiceProcess } from '../src/dev/processes';
+import { gql, signUp } from './graphql-client';
 import type { Job, StepPlan } from './load';
 import { startMemoryServer } from './memory-server';
 import { percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
@@ -85,21 +86,8 @@ async function idleSubscriptions(env: Record<string, string>): Promise<BenchResu
 
 /** Fills one room with `count` messages straight in SQL (setup, not measured), then times `messages(last: 50)` over HTTP. */
 async function historyReads(gatewayUrl: string, databaseUrl: string): Promise<BenchResults['history']> {
-  const gql = async (query: string, variables: Record<string, unknown>, token?: string) => {
-    const res = await fetch(gatewayUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: any; errors?: unknown };
-    if (!body.data) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
-  const signed = await gql('mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } } }', {
-    i: { username: `h_${randomUUID().slice(0, 8)}`, password: 'bench password' },
-  });
-  const token = signed.signUp.token as string;
-  const roomId = (await gql('mutation { createRoom(memberIds: []) { id } }', {}, token)).createRoom.id as string;
+  const user = await signUp(gatewayUrl);
+  const roomId = (await gql(gatewayUrl, 'mutation { createRoom(memberIds: []) { id } }', {}, user.token)).createRoom.id as string;
   progress(`history: inserting ${LOAD.history.toLocaleString('en')} messages into one room`);
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
@@ -107,7 +95,7 @@ async function historyReads(gatewayUrl: string, databaseUrl: string): Promise<Be
     await db.query(
       `insert into messages (id, room_id, seq, kind, body, sender_id, created_at)
        select gen_random_uuid(), $1, s, 'TEXT', 'message ' || s, $2, now() from generate_series(1, $3::int) s`,
-      [roomId, signed.signUp.user.id, LOAD.history],
+      [roomId, user.id, LOAD.history],
     );
     await db.query('update rooms set last_seq = $2 where id = $1', [roomId, LOAD.history]);
     await db.query('analyze messages');
@@ -115,11 +103,11 @@ async function historyReads(gatewayUrl: string, databaseUrl: string): Promise<Be
     await db.end();
   }
   const query = 'query($r: ID!) { messages(roomId: $r, last: 50) { edges { node { seq body sender { username } } } } }';
-  for (let i = 0; i < 20; i++) await gql(query, { r: roomId }, token); // warm-up
+  for (let i = 0; i < 20; i++) await gql(gatewayUrl, query, { r: roomId }, user.token); // warm-up
   const samples: number[] = [];
   for (let i = 0; i < 500; i++) {
     const started = performance.now();
-    await gql(query, { r: roomId }, token);
+    await gql(gatewayUrl, query, { r: roomId }, user.token);
     samples.push(performance.now() - started);
   }
   return { storedMessages: LOAD.history, requests: samples.length, ms: percentiles(samples) };

@@ -1,7 +1,7 @@
 import type { App } from '../src/app';
 import { Worker } from '../src/worker/worker';
 import { createLogger } from '../src/log';
-import { SEND_CHAT, befriend, createRoom, gql, gqlOk, signUp, startTestApp, testConfig, uniquePrefix, waitFor } from './support';
+import { SEND_CHAT, gql, gqlOk, roomOfTwo, startTestApp, testConfig, uniquePrefix, waitFor } from './support';
 
 const prefix = uniquePrefix('outage');
 // A short bound keeps the test quick; the behaviour is the same at the default 5 s.
@@ -32,10 +32,7 @@ afterAll(async () => {
 
 test('sendChat while the worker is stopped: SERVICE_UNAVAILABLE in time, then a retry leaves exactly one message', async () => {
   const url = app.gateway!.url;
-  const alice = await signUp(url, 'alice');
-  const bob = await signUp(url, 'bob');
-  await befriend(url, alice, bob);
-  const roomId = await createRoom(url, alice, [bob]);
+  const { alice, bob, roomId } = await roomOfTwo(url);
 
   await app.worker!.stop();
   const input = { roomId, body: 'are you there?', clientMessageId: 'retry-me-1' };

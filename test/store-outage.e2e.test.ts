@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { startApp, type App } from '../src/app';
 import type { Config } from '../src/config';
 import { Worker } from '../src/worker/worker';
-import { SEND_CHAT, RoomWatcher, befriend, createRoom, gql, gqlOk, recordingLogger, signUp, testConfig, uniquePrefix, waitFor, type GqlResult } from './support';
+import { RoomWatcher, SEND_CHAT, gql, gqlOk, recordingLogger, roomOfTwo, testConfig, uniquePrefix, waitFor, wsExecute } from './support';
 import { TcpProxy } from './tcp-proxy';
 
 // PostgreSQL is reached through a relay the test can cut, so the database itself is never touched.
@@ -62,26 +62,9 @@ async function commandsAllRead(): Promise<boolean> {
   return ends.every(({ partition, high }) => high === '0' || committed.partitions.find((p) => p.partition === partition)?.offset === high);
 }
 
-function execute<T = any>(client: Client, query: string, variables: Record<string, unknown>): Promise<GqlResult<T>> {
-  return new Promise((resolve, reject) => {
-    let last: GqlResult<T> = { status: 0 };
-    client.subscribe<T>(
-      { query, variables },
-      {
-        next: ({ data, errors }) => void (last = { status: 0, data: data ?? undefined, errors: errors as GqlResult['errors'] }),
-        error: reject,
-        complete: () => resolve(last),
-      },
-    );
-  });
-}
-
 test('PostgreSQL unreachable: SERVICE_UNAVAILABLE and not ready; back by itself when it returns, and a retried sendChat leaves one message', async () => {
   const url = app.gateway!.url;
-  const alice = await signUp(url, 'alice');
-  const bob = await signUp(url, 'bob');
-  await befriend(url, alice, bob);
-  const roomId = await createRoom(url, alice, [bob]);
+  const { alice, bob, roomId } = await roomOfTwo(url);
   const socket = await connectedClient(alice.token);
   expect(await readiness()).toEqual({ status: 200, body: { status: 'ready' } });
 
@@ -102,7 +85,7 @@ test('PostgreSQL unreachable: SERVICE_UNAVAILABLE and not ready; back by itself 
 
     // The socket opened before the outage needs no database to send: the command reaches the worker, which waits.
     const input = { roomId, body: 'sent during the outage', clientMessageId: 'outage-1' };
-    const during = execute(socket, SEND_CHAT, { input });
+    const during = wsExecute(socket, SEND_CHAT, { input });
     const waiting = await waitFor('the worker to wait for the database', () =>
       log.entries.find((e) => e.level === 'warn' && e.msg.startsWith('database unavailable; retrying') && e.fields.type === 'SendChat'),
     );
@@ -133,10 +116,7 @@ test('PostgreSQL unreachable: SERVICE_UNAVAILABLE and not ready; back by itself 
 
 test('a worker stopped while it waits for PostgreSQL leaves the command uncommitted; a successor handles it once the database is back', async () => {
   const url = app.gateway!.url;
-  const carol = await signUp(url, 'carol');
-  const dave = await signUp(url, 'dave');
-  await befriend(url, carol, dave);
-  const roomId = await createRoom(url, carol, [dave]);
+  const { alice: carol, bob: dave, roomId } = await roomOfTwo(url);
   const socket = await connectedClient(carol.token);
   const topic = config.topics.commands;
   await waitFor('the earlier commands to be committed', commandsAllRead);
@@ -148,7 +128,7 @@ test('a worker stopped while it waits for PostgreSQL leaves the command uncommit
   let restored = false;
   let successor: Worker | null = null;
   try {
-    const during = execute(socket, SEND_CHAT, { input });
+    const during = wsExecute(socket, SEND_CHAT, { input });
     await waitFor('the worker to wait for the database', () =>
       log.entries.slice(seen).some((e) => e.msg.startsWith('database unavailable; retrying') && e.fields.type === 'SendChat'),
     );

@@ -77,7 +77,22 @@ export async function gqlError(url: string, query: string, variables: Record<str
   return result.errors[0];
 }
 
-/** One query or mutation over graphql-ws (not a subscription), as a WebSocket client would send it. */
+/** One query or mutation over an open graphql-ws client; GraphQL errors come back in `errors`. */
+export function wsExecute<T = any>(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<GqlResult<T>> {
+  return new Promise((resolve, reject) => {
+    let last: GqlResult<T> = { status: 0 };
+    client.subscribe<T>(
+      { query, variables },
+      {
+        next: ({ data, errors }) => void (last = { status: 0, data: data ?? undefined, errors: errors as GqlError[] | undefined }),
+        error: (err) => (Array.isArray(err) ? resolve({ status: 0, errors: err as GqlError[] }) : reject(err)),
+        complete: () => resolve(last),
+      },
+    );
+  });
+}
+
+/** One query or mutation over a graphql-ws connection of its own, as a WebSocket client would send it. */
 export async function wsRequest<T = any>(httpUrl: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<GqlResult<T>> {
   const client = createClient({
     url: httpUrl.replace(/^http/, 'ws'),
@@ -86,18 +101,7 @@ export async function wsRequest<T = any>(httpUrl: string, token: string, query: 
     retryAttempts: 0,
   });
   try {
-    const result = await new Promise<GqlResult<T>>((resolve, reject) => {
-      let last: GqlResult<T> = { status: 0 };
-      client.subscribe<T>(
-        { query, variables },
-        {
-          next: ({ data, errors }) => void (last = { status: 0, data: data ?? undefined, errors: errors as GqlError[] | undefined }),
-          error: (err) => (Array.isArray(err) ? resolve({ status: 0, errors: err as GqlError[] }) : reject(err)),
-          complete: () => resolve(last),
-        },
-      );
-    });
-    return result;
+    return await wsExecute<T>(client, query, variables);
   } finally {
     await client.dispose();
   }
