@@ -14,6 +14,11 @@ export const CONFIG_ENV_VARS = [
   'COMMAND_TIMEOUT_MS',
   'TOKEN_TTL_SECONDS',
   'INSTANCE_ID',
+  'GRAPHQL_INTROSPECTION',
+  'SEND_RATE_PER_SECOND',
+  'SEND_RATE_BURST',
+  'LOG_LEVEL',
+  'METRICS_PORT',
 ] as const;
 
 type Env = Partial<Record<(typeof CONFIG_ENV_VARS)[number], string>>;
@@ -40,7 +45,17 @@ export interface Config {
   tokenTtlSeconds: number;
   /** Names this process's own consumer groups (replies, live messages). */
   instanceId: string;
+  /** Whether schema introspection is answered; on in development, off in production unless enabled. */
+  introspection: boolean;
+  /** Per-user sendChat token bucket in each gateway: refill per second and bucket size. perSecond 0 turns it off. */
+  sendRate: { perSecond: number; burst: number };
+  logLevel: LogLevel;
+  /** Where a process without a gateway (a worker) serves /metrics; null: not served. The gateway serves it on PORT. */
+  metricsPort: number | null;
 }
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -79,6 +94,15 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
       return fallback;
     }
     return value;
+  };
+
+  const bool = (name: keyof Env, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    problems.push(`${name} must be "true" or "false", got "${raw}"`);
+    return fallback;
   };
 
   const port = int('PORT', 4000, 0, 65535);
@@ -131,6 +155,12 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     problems.push(`INSTANCE_ID "${instanceId}" may hold only letters, digits, '.', '_' and '-' (at most 64)`);
   }
 
+  const introspection = bool('GRAPHQL_INTROSPECTION', !production);
+  const sendRate = { perSecond: int('SEND_RATE_PER_SECOND', 10, 0, 1_000_000), burst: int('SEND_RATE_BURST', 20, 1, 1_000_000) };
+  const metricsPort = env.METRICS_PORT ? int('METRICS_PORT', 0, 0, 65535) : null;
+  const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     production,
@@ -145,5 +175,9 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     commandTimeoutMs,
     tokenTtlSeconds,
     instanceId,
+    introspection,
+    sendRate: Object.freeze(sendRate),
+    logLevel,
+    metricsPort,
   });
 }
