@@ -8,9 +8,11 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 
 # The lock file decides the exact tree; copy it alone first so this layer is
-# cached until a dependency changes.
+# cached until a dependency changes. `npm install`, not `npm ci`: the lock
+# file leaves out other platforms' optional native bindings (jest's resolver),
+# and `npm ci` refuses such a lock as out of sync (see .ci/run).
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
 
 COPY . .
 RUN npm run build \

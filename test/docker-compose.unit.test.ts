@@ -14,7 +14,8 @@ import { CONFIG_ENV_VARS, loadConfig } from '../src/config';
 
 const ROOT = join(__dirname, '..');
 const APP_SERVICES = ['gateway', 'worker'] as const;
-const INFRA_SERVICES = ['kafka', 'postgres'] as const;
+const KAFKA_NODES = ['kafka-1', 'kafka-2', 'kafka-3'] as const;
+const INFRA_SERVICES = [...KAFKA_NODES, 'postgres'] as const;
 
 interface Service {
   image?: string;
@@ -23,6 +24,7 @@ interface Service {
   environment?: Record<string, unknown> | string[];
   ports?: Array<string | number | { target?: number | string; published?: number | string }>;
   depends_on?: string[] | Record<string, { condition?: string }>;
+  deploy?: { replicas?: number };
   healthcheck?: { test?: string | string[]; disable?: boolean };
 }
 
@@ -98,21 +100,25 @@ function parseListeners(value: string | undefined): Array<{ name: string; host: 
     });
 }
 
-/** Compose port entries → { published, target } (published undefined when Docker picks one). */
-function parsePorts(svc: Service): Array<{ published?: number; target: number; text: string }> {
+/**
+ * Compose port entries → { published, target }: published is the host port
+ * range, one port per replica (undefined when Docker picks one).
+ */
+function parsePorts(svc: Service): Array<{ published?: { from: number; to: number }; target: number; text: string }> {
+  const range = (value: string | number | undefined) => {
+    if (value === undefined) return undefined;
+    const [from, to = from] = String(value).split('-').map(Number);
+    return { from, to };
+  };
   return (svc.ports ?? []).map((entry) => {
     if (typeof entry === 'object') {
-      return {
-        published: entry.published === undefined ? undefined : Number(entry.published),
-        target: Number(entry.target),
-        text: JSON.stringify(entry),
-      };
+      return { published: range(entry.published), target: Number(entry.target), text: JSON.stringify(entry) };
     }
     // [ip:][published:]target[/protocol]; an IPv6 ip is bracketed.
     const text = String(entry);
     const parts = text.replace(/\/(tcp|udp|sctp)$/, '').replace(/^\[[^\]]*\]:/, '').split(':');
     const target = Number(parts[parts.length - 1]);
-    const published = parts.length >= 2 ? Number(parts[parts.length - 2]) : undefined;
+    const published = parts.length >= 2 ? range(parts[parts.length - 2]) : undefined;
     return { published, target, text };
   });
 }
@@ -123,7 +129,7 @@ function healthcheckCommand(svc: Service): string {
 }
 
 describe('docker-compose.yml', () => {
-  it('defines the services kafka, postgres, gateway and worker', () => {
+  it('defines the services kafka-1..3, postgres, gateway and worker', () => {
     const missing = [...INFRA_SERVICES, ...APP_SERVICES].filter((name) => !(name in services));
     expect({ missingServices: missing }).toEqual({ missingServices: [] });
   });
@@ -172,19 +178,77 @@ describe('docker-compose.yml', () => {
     expect(commands).toEqual({ gateway: ['gateway'], worker: ['worker'] });
   });
 
-  it("publishes the gateway's PORT on the same host port", () => {
+  it.each(APP_SERVICES)('runs two %s replicas', (name) => {
+    expect({ [`${name} replicas`]: service(name).deploy?.replicas }).toEqual({ [`${name} replicas`]: 2 });
+  });
+
+  it("publishes the gateway's PORT on a host port range that starts there and fits every replica", () => {
     const port = environmentOf('gateway').PORT;
     expect({ gatewayPortIsSet: port !== undefined && port !== '' }).toEqual({ gatewayPortIsSet: true });
     const ports = parsePorts(service('gateway'));
     const mapping = ports.find((p) => p.target === Number(port));
+    const replicas = service('gateway').deploy?.replicas ?? 1;
     const problems: string[] = [];
     if (!mapping) {
       problems.push(
         `gateway listens on PORT=${port} but publishes only [${ports.map((p) => p.text).join(', ')}]: ` +
           `no mapping targets container port ${port}`,
       );
-    } else if (mapping.published !== Number(port)) {
-      problems.push(`gateway maps container port ${port} to host port ${mapping.published ?? '(random)'}, expected ${port}`);
+    } else if (!mapping.published || mapping.published.from !== Number(port)) {
+      problems.push(`gateway maps container port ${port} to host ports ${mapping.text}, expected a range starting at ${port}`);
+    } else if (mapping.published.to - mapping.published.from + 1 < replicas) {
+      problems.push(`gateway has ${replicas} replicas but its host port range ${mapping.text} has fewer ports`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('forms one KRaft quorum of the three Kafka nodes', () => {
+    const problems: string[] = [];
+    const envs = KAFKA_NODES.map((name) => ({ name, env: environmentOf(name) }));
+    const same = (key: string) => new Set(envs.map(({ env }) => env[key])).size === 1;
+    for (const key of ['CLUSTER_ID', 'KAFKA_CONTROLLER_QUORUM_VOTERS', 'KAFKA_PROCESS_ROLES']) {
+      if (!same(key)) problems.push(`the Kafka nodes disagree on ${key}`);
+    }
+    const ids = envs.map(({ env }) => env.KAFKA_NODE_ID);
+    if (new Set(ids).size !== ids.length) problems.push(`KAFKA_NODE_ID values are not unique: ${ids.join(', ')}`);
+    const voters = (envs[0].env.KAFKA_CONTROLLER_QUORUM_VOTERS ?? '').split(',').map((v) => v.trim());
+    if (voters.length !== KAFKA_NODES.length) problems.push(`the quorum has ${voters.length} voters, expected ${KAFKA_NODES.length}`);
+    for (const voter of voters) {
+      const match = /^(\d+)@([^:]+):(\d+)$/.exec(voter);
+      if (!match) {
+        problems.push(`quorum voter "${voter}" is not id@host:port`);
+        continue;
+      }
+      const [, id, host, port] = match;
+      const node = envs.find(({ name }) => name === host || service(name).hostname === host);
+      if (!node) {
+        problems.push(`quorum voter ${voter} names host "${host}", which is no Kafka service`);
+        continue;
+      }
+      if (node.env.KAFKA_NODE_ID !== id) problems.push(`quorum voter ${voter}: ${node.name} has KAFKA_NODE_ID ${node.env.KAFKA_NODE_ID}`);
+      const controllerNames = (node.env.KAFKA_CONTROLLER_LISTENER_NAMES ?? '').split(',');
+      const controller = parseListeners(node.env.KAFKA_LISTENERS).find((l) => controllerNames.includes(l.name));
+      if (controller?.port !== Number(port)) {
+        problems.push(`quorum voter ${voter}: ${node.name} listens for controllers on ${controller?.port ?? 'no port'}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('replicates every topic, internal ones too, so that one broker can be down', () => {
+    const problems: string[] = [];
+    for (const name of KAFKA_NODES) {
+      const env = environmentOf(name);
+      const rf = Number(env.KAFKA_DEFAULT_REPLICATION_FACTOR);
+      const minIsr = Number(env.KAFKA_MIN_INSYNC_REPLICAS);
+      if (rf !== 3 || minIsr !== 2) problems.push(`${name}: default replication ${rf} / min ISR ${minIsr}, expected 3 / 2`);
+      if (Number(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR) !== 3) problems.push(`${name}: offsets topic is not replicated 3 times`);
+    }
+    for (const name of APP_SERVICES) {
+      const env = environmentOf(name);
+      if (env.KAFKA_REPLICATION_FACTOR !== '3' || env.KAFKA_MIN_INSYNC_REPLICAS !== '2') {
+        problems.push(`${name}: creates topics with ${env.KAFKA_REPLICATION_FACTOR} replicas / min ISR ${env.KAFKA_MIN_INSYNC_REPLICAS}, expected 3 / 2`);
+      }
     }
     expect(problems).toEqual([]);
   });
