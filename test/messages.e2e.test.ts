@@ -240,9 +240,10 @@ describe('history pages', () => {
     expect(await historyError(alice, roomId, { first: 10, after: 'abc' })).toBe('BAD_USER_INPUT');
   });
 
-  test('a non-member asking is FORBIDDEN', async () => {
+  test('a non-member asking is FORBIDDEN; an unknown room is NOT_FOUND', async () => {
     const mallory = await signUp(url, 'mallory');
     expect(await historyError(mallory, roomId)).toBe('FORBIDDEN');
+    expect(await historyError(mallory, randomUUID())).toBe('NOT_FOUND');
   });
 
   test('an empty room has no edges and neither a next nor a previous page', async () => {
