@@ -23,7 +23,8 @@ export interface BenchResults {
   machine: { cpus: number; model: string; memGiB: number; node: string; os: string };
   load: { rooms: number; subscribers: number; senders: number; stepSeconds: number; note: string };
   steps: Step[];
-  idleSubscriptions: { count: number; rssBeforeMB: number; rssAfterMB: number; kbPerSubscription: number } | null;
+  /** Measured after a forced GC; heapKbPerSubscription is absent in runs from before it was measured. */
+  idleSubscriptions: { count: number; rssBeforeMB: number; rssAfterMB: number; kbPerSubscription: number; heapKbPerSubscription?: number } | null;
   history: { storedMessages: number; requests: number; ms: Percentiles } | null;
   targets: { name: string; target: string; measured: string; met: boolean; note: string }[];
 }
@@ -230,7 +231,8 @@ export function renderMarkdown(results: BenchResults, chartPath: string): string
   if (results.idleSubscriptions) {
     const i = results.idleSubscriptions;
     out.push(`Idle subscriptions: ${i.count} held, RSS ${round1(i.rssBeforeMB)} → ${round1(i.rssAfterMB)} MB, ` +
-      `${round1(i.kbPerSubscription)} KB per subscription.`, '');
+      `${round1(i.kbPerSubscription)} KB per subscription` +
+      (i.heapKbPerSubscription === undefined ? '.' : ` (JavaScript heap: ${round1(i.heapKbPerSubscription)} KB), after a forced GC.`), '');
   }
   if (results.history) {
     const h = results.history;
