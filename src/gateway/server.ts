@@ -21,6 +21,7 @@ import { LiveMessages } from './live';
 import { failingDependencies } from './readiness';
 import { isTokenRevoked } from './reads';
 import { buildChatSchema } from './schema';
+import { webUi } from './web-ui';
 
 export const GRAPHQL_PATH = '/graphql';
 /** graphql-ws's Forbidden: what a socket with a missing, bad or logged-out token is closed with. */
@@ -111,6 +112,8 @@ export class Gateway {
         context: ({ req }) => this.httpContext(req.headers.authorization),
       }),
     );
+    // The web UI's files at / (web/build.ts bundles them); a GET of /graphql stays with Apollo above.
+    app.use(webUi());
     // Errors outside GraphQL (a body express.json() refuses, say) get a GraphQL-shaped answer, never express's HTML page with a stack.
     app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
       if (err.status && err.status < 500) {

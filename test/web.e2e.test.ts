@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildWebUi } from '../web/build';
+import { SEND_CHAT, gqlOk, range, roomOfTwo, serviceForThisFile, waitFor, type TestUser } from './support';
+import { TcpProxy } from './tcp-proxy';
+
+// The web UI in Debian's Chromium against a gateway and worker in this process.
+const service = serviceForThisFile('web');
+const url = () => service.urls[0];
+const PASSWORD = 'correct horse battery';
+const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
+
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+/** Uncaught exceptions in any page: a test fails on them. */
+let pageErrors: string[] = [];
+
+beforeAll(async () => {
+  await buildWebUi();
+  // As root, Chromium runs only without its sandbox.
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+});
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+  const errors = pageErrors;
+  pageErrors = [];
+  expect(errors).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A fresh browser (own storage) on the UI; `base` is the gateway's origin unless given. */
+async function openUi(base = url().replace(/\/graphql$/, '/')): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(base);
+  return page;
+}
+
+async function submitAuth(page: Page, username: string, button: 'Sign up' | 'Log in'): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: button, exact: true }).click();
+}
+
+async function enter(page: Page, username: string, button: 'Sign up' | 'Log in'): Promise<void> {
+  await submitAuth(page, username, button);
+  await page.locator('#whoami').getByText(`@${username}`).waitFor();
+}
+
+async function send(page: Page, body: string): Promise<void> {
+  await page.getByLabel('Message').fill(body);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+}
+
+/** The message texts shown in the open room, top to bottom. */
+const shown = (page: Page) => page.locator('#message-list .body').allTextContents();
+const message = (page: Page, body: string) => page.locator('#message-list .body').getByText(body, { exact: true });
+const roomButton = (page: Page, name: string) => page.locator('#rooms button', { hasText: name });
+
+async function sendAs(user: TestUser, roomId: string, body: string): Promise<void> {
+  await gqlOk(url(), SEND_CHAT, { input: { roomId, body, clientMessageId: randomUUID() } }, user.token);
+}
+
+const uniqueName = (name: string) => `${name}_${randomUUID().slice(0, 8)}`;
+
+test('the gateway serves the UI at / and leaves /graphql to GraphQL', async () => {
+  const base = url().replace(/\/graphql$/, '/');
+  const index = await fetch(base);
+  expect(index.status).toBe(200);
+  expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
+  expect(await index.text()).toContain('<script type="module" src="app.js">');
+  expect((await fetch(new URL('app.js', base))).status).toBe(200);
+  // A browser's GET of /graphql still gets Apollo's page, not the UI.
+  const landing = await fetch(url(), { headers: { accept: 'text/html' } });
+  expect(landing.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(await landing.text()).not.toContain('app.js');
+});
+
+test('two people sign up, befriend, share a room and chat live; the room shows an unread badge until it is opened', async () => {
+  const alice = uniqueName('alice');
+  const bob = uniqueName('bob');
+  const pageA = await openUi();
+  const pageB = await openUi();
+  await enter(pageA, alice, 'Sign up');
+
+  // An API error reaches the user with its code: Bob first tries Alice's name, which is taken.
+  await submitAuth(pageB, alice, 'Sign up');
+  await pageB.locator('#error').getByText('(CONFLICT)').waitFor();
+  await enter(pageB, bob, 'Sign up');
+  expect(await pageB.locator('#error').isVisible()).toBe(false);
+
+  // Alice finds Bob by the start of his name, adds him and makes a room with him.
+  await pageA.getByLabel('Find people').fill(bob.slice(0, 7));
+  await pageA.locator('#search-results li', { hasText: `@${bob}` }).getByRole('button', { name: 'Add friend' }).click();
+  await pageA.locator('#friends label', { hasText: `@${bob}` }).getByRole('checkbox').check();
+  await pageA.getByLabel('New room name').fill('lunch');
+  await pageA.getByRole('button', { name: 'Create room' }).click();
+  await pageA.locator('#room-title').getByText('lunch').waitFor();
+  await send(pageA, 'hello bob');
+  await message(pageA, 'hello bob').waitFor();
+
+  // Bob's list gains the room, with one unread message, and Alice as a friend (friendship is mutual).
+  await roomButton(pageB, 'lunch').locator('.badge').getByText('1', { exact: true }).waitFor();
+  await pageB.locator('#friends').getByText(`@${alice}`).waitFor();
+  await roomButton(pageB, 'lunch').click();
+  await message(pageB, 'hello bob').waitFor();
+  expect(await roomButton(pageB, 'lunch').locator('.badge').count()).toBe(0);
+
+  // Live both ways.
+  await send(pageA, 'are you there?');
+  await message(pageB, 'are you there?').waitFor();
+  await send(pageB, 'yes!');
+  await message(pageA, 'yes!').waitFor();
+  expect(await shown(pageB)).toEqual(['hello bob', 'are you there?', 'yes!']);
+  expect(await shown(pageA)).toEqual(['hello bob', 'are you there?', 'yes!']);
+
+  // Viewing the room marked it read on the server, as a fresh login of Bob's sees.
+  const login = await gqlOk(url(), 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u: bob, p: PASSWORD });
+  await waitFor('Bob to have read everything', async () => {
+    const { rooms } = await gqlOk(url(), '{ rooms { name unreadCount } }', {}, login.login.token);
+    return rooms.length === 1 && rooms[0].unreadCount === 0;
+  });
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await pageA.screenshot({ path: join(ARTIFACTS, 'web-ui.png') });
+});
+
+test('the room view scrolls back through history, an older page at a time', async () => {
+  const { alice, bob, roomId } = await roomOfTwo(url());
+  // More than the UI's page of 30, from both, so neither runs into the send rate limit.
+  for (const i of range(1, 36)) await sendAs(i % 2 ? alice : bob, roomId, `history ${i}`);
+  const page = await openUi();
+  await enter(page, bob.username, 'Log in');
+  await roomButton(page, 'room').click();
+  await message(page, 'history 36').waitFor();
+  expect(await shown(page)).not.toContain('history 1');
+
+  // Scrolling up to the top loads what came before.
+  await page.locator('#messages').hover();
+  await page.mouse.wheel(0, -10_000);
+  await message(page, 'history 1').waitFor();
+  expect(await shown(page)).toEqual(range(1, 36).map((i) => `history ${i}`));
+  expect(await page.getByRole('button', { name: 'Load older messages' }).isVisible()).toBe(false);
+});
+
+test('after the connection drops, the room resumes from the last message shown: nothing lost, nothing twice', async () => {
+  const { alice, bob, roomId } = await roomOfTwo(url());
+  await sendAs(alice, roomId, 'before the drop');
+  // The browser reaches the gateway through a relay the test can cut.
+  const proxy = await new TcpProxy('127.0.0.1', Number(new URL(url()).port)).start();
+  try {
+    const page = await openUi(`http://127.0.0.1:${proxy.port}/`);
+    const subscribedAfter: number[] = [];
+    page.on('websocket', (ws) =>
+      ws.on('framesent', ({ payload }) => {
+        const frame = JSON.parse(String(payload));
+        if (frame.type === 'subscribe') subscribedAfter.push(frame.payload.variables.afterSeq);
+      }),
+    );
+    await enter(page, bob.username, 'Log in');
+    await roomButton(page, 'room').click();
+    await message(page, 'before the drop').waitFor();
+    await sendAs(alice, roomId, 'live before the drop');
+    await message(page, 'live before the drop').waitFor();
+
+    await proxy.cut();
+    await page.locator('#status').getByText('reconnecting…').waitFor();
+    await sendAs(alice, roomId, 'while away 1');
+    await sendAs(alice, roomId, 'while away 2');
+    await proxy.restore();
+
+    await message(page, 'while away 2').waitFor();
+    await page.locator('#status').getByText('live', { exact: true }).waitFor();
+    await sendAs(alice, roomId, 'after the return');
+    await message(page, 'after the return').waitFor();
+    expect(await shown(page)).toEqual(['before the drop', 'live before the drop', 'while away 1', 'while away 2', 'after the return']);
+    // It subscribed after the history's last seq, then again after the last one shown before the drop.
+    expect(subscribedAfter).toEqual([1, 2]);
+  } finally {
+    await proxy.stop();
+  }
+});

@@ -1,0 +1,104 @@
+/* eslint-disable */
+import * as types from './graphql';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n  }\n": typeof types.ChatMessageFragmentDoc,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { token user { id username displayName } }\n  }\n": typeof types.SignUpDocument,
+    "\n  mutation LogIn($username: String!, $password: String!) {\n    login(username: $username, password: $password) { token user { id username displayName } }\n  }\n": typeof types.LogInDocument,
+    "\n  query Me {\n    me { id username displayName }\n  }\n": typeof types.MeDocument,
+    "\n  mutation LogOut {\n    logout\n  }\n": typeof types.LogOutDocument,
+    "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 10) { id username displayName }\n  }\n": typeof types.SearchUsersDocument,
+    "\n  mutation AddFriend($userId: ID!) {\n    addFriend(userId: $userId) { id }\n  }\n": typeof types.AddFriendDocument,
+    "\n  query Sidebar {\n    friends { id username displayName }\n    rooms { id name unreadCount members { id username } }\n  }\n": typeof types.SidebarDocument,
+    "\n  mutation CreateRoom($name: String, $memberIds: [ID!]!) {\n    createRoom(name: $name, memberIds: $memberIds) { id name }\n  }\n": typeof types.CreateRoomDocument,
+    "\n  query RoomHistory($roomId: ID!, $last: Int!, $before: String) {\n    messages(roomId: $roomId, last: $last, before: $before) {\n      edges { node { ...ChatMessage } }\n      pageInfo { hasPreviousPage startCursor }\n    }\n  }\n": typeof types.RoomHistoryDocument,
+    "\n  mutation SendChat($input: SendChatInput!) {\n    sendChat(input: $input) { id seq }\n  }\n": typeof types.SendChatDocument,
+    "\n  mutation MarkRead($roomId: ID!, $seq: Int!) {\n    markRead(roomId: $roomId, seq: $seq) { id unreadCount }\n  }\n": typeof types.MarkReadDocument,
+    "\n  subscription RoomMessages($roomId: ID!, $afterSeq: Int) {\n    roomMessages(roomId: $roomId, afterSeq: $afterSeq) { ...ChatMessage }\n  }\n": typeof types.RoomMessagesDocument,
+};
+const documents: Documents = {
+    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n  }\n": types.ChatMessageFragmentDoc,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { token user { id username displayName } }\n  }\n": types.SignUpDocument,
+    "\n  mutation LogIn($username: String!, $password: String!) {\n    login(username: $username, password: $password) { token user { id username displayName } }\n  }\n": types.LogInDocument,
+    "\n  query Me {\n    me { id username displayName }\n  }\n": types.MeDocument,
+    "\n  mutation LogOut {\n    logout\n  }\n": types.LogOutDocument,
+    "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 10) { id username displayName }\n  }\n": types.SearchUsersDocument,
+    "\n  mutation AddFriend($userId: ID!) {\n    addFriend(userId: $userId) { id }\n  }\n": types.AddFriendDocument,
+    "\n  query Sidebar {\n    friends { id username displayName }\n    rooms { id name unreadCount members { id username } }\n  }\n": types.SidebarDocument,
+    "\n  mutation CreateRoom($name: String, $memberIds: [ID!]!) {\n    createRoom(name: $name, memberIds: $memberIds) { id name }\n  }\n": types.CreateRoomDocument,
+    "\n  query RoomHistory($roomId: ID!, $last: Int!, $before: String) {\n    messages(roomId: $roomId, last: $last, before: $before) {\n      edges { node { ...ChatMessage } }\n      pageInfo { hasPreviousPage startCursor }\n    }\n  }\n": types.RoomHistoryDocument,
+    "\n  mutation SendChat($input: SendChatInput!) {\n    sendChat(input: $input) { id seq }\n  }\n": types.SendChatDocument,
+    "\n  mutation MarkRead($roomId: ID!, $seq: Int!) {\n    markRead(roomId: $roomId, seq: $seq) { id unreadCount }\n  }\n": types.MarkReadDocument,
+    "\n  subscription RoomMessages($roomId: ID!, $afterSeq: Int) {\n    roomMessages(roomId: $roomId, afterSeq: $afterSeq) { ...ChatMessage }\n  }\n": types.RoomMessagesDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n  }\n"): typeof import('./graphql').ChatMessageFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { token user { id username displayName } }\n  }\n"): typeof import('./graphql').SignUpDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LogIn($username: String!, $password: String!) {\n    login(username: $username, password: $password) { token user { id username displayName } }\n  }\n"): typeof import('./graphql').LogInDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Me {\n    me { id username displayName }\n  }\n"): typeof import('./graphql').MeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LogOut {\n    logout\n  }\n"): typeof import('./graphql').LogOutDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 10) { id username displayName }\n  }\n"): typeof import('./graphql').SearchUsersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddFriend($userId: ID!) {\n    addFriend(userId: $userId) { id }\n  }\n"): typeof import('./graphql').AddFriendDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Sidebar {\n    friends { id username displayName }\n    rooms { id name unreadCount members { id username } }\n  }\n"): typeof import('./graphql').SidebarDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateRoom($name: String, $memberIds: [ID!]!) {\n    createRoom(name: $name, memberIds: $memberIds) { id name }\n  }\n"): typeof import('./graphql').CreateRoomDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RoomHistory($roomId: ID!, $last: Int!, $before: String) {\n    messages(roomId: $roomId, last: $last, before: $before) {\n      edges { node { ...ChatMessage } }\n      pageInfo { hasPreviousPage startCursor }\n    }\n  }\n"): typeof import('./graphql').RoomHistoryDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SendChat($input: SendChatInput!) {\n    sendChat(input: $input) { id seq }\n  }\n"): typeof import('./graphql').SendChatDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MarkRead($roomId: ID!, $seq: Int!) {\n    markRead(roomId: $roomId, seq: $seq) { id unreadCount }\n  }\n"): typeof import('./graphql').MarkReadDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription RoomMessages($roomId: ID!, $afterSeq: Int) {\n    roomMessages(roomId: $roomId, afterSeq: $afterSeq) { ...ChatMessage }\n  }\n"): typeof import('./graphql').RoomMessagesDocument;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}

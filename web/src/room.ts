@@ -1,0 +1,135 @@
+/** The open room: its history (scrolling back page by page), live messages and read marker. */
+import { request, type LiveConnection } from './api';
+import { byId, h } from './dom';
+import type { ChatMessageFragment } from './gql/graphql';
+import { MarkRead, RoomHistory, RoomMessages } from './operations';
+
+const PAGE_SIZE = 30;
+/** Older messages load when the list is scrolled this close to its top. */
+const LOAD_OLDER_MARGIN_PX = 40;
+
+export interface RoomSession {
+  token: string;
+  userId: string;
+  live: LiveConnection;
+  onError: (error: unknown) => void;
+  /** The viewer has read up to here, so the room list can drop its badge. */
+  onRead: (roomId: string) => void;
+}
+
+export class RoomView {
+  private readonly scroller = byId('messages');
+  private readonly list = byId<HTMLOListElement>('message-list');
+  private readonly olderButton = byId<HTMLButtonElement>('older');
+  /** The newest seq shown; live messages up to it are repeats and are dropped. */
+  private lastSeq = 0;
+  private oldestCursor: string | null = null;
+  private hasOlder = false;
+  private loadingOlder = false;
+  private markedSeq = 0;
+  private marking = false;
+  private closed = false;
+  private readonly onScroll = () => {
+    if (this.scroller.scrollTop < LOAD_OLDER_MARGIN_PX) void this.loadOlder();
+  };
+  private readonly onOlderClick = () => void this.loadOlder();
+
+  constructor(
+    readonly roomId: string,
+    private readonly session: RoomSession,
+  ) {}
+
+  async open(): Promise<void> {
+    this.list.replaceChildren();
+    this.olderButton.hidden = true;
+    const page = await this.page(null);
+    if (this.closed) return;
+    this.prepend(page.messages);
+    this.lastSeq = page.messages.at(-1)?.seq ?? 0;
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.scroller.addEventListener('scroll', this.onScroll);
+    this.olderButton.addEventListener('click', this.onOlderClick);
+    this.session.live.watchRoom(RoomMessages, this.roomId, () => this.lastSeq, ({ roomMessages }) => this.onLive(roomMessages));
+    this.markRead();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.session.live.unwatch();
+    this.scroller.removeEventListener('scroll', this.onScroll);
+    this.olderButton.removeEventListener('click', this.onOlderClick);
+  }
+
+  private onLive(message: ChatMessageFragment): void {
+    if (this.closed || message.seq <= this.lastSeq) return;
+    const atBottom = this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 40;
+    this.list.append(this.render(message));
+    this.lastSeq = message.seq;
+    if (atBottom || message.sender?.id === this.session.userId) this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.markRead();
+  }
+
+  private async loadOlder(): Promise<void> {
+    if (!this.hasOlder || this.loadingOlder || this.closed) return;
+    this.loadingOlder = true;
+    try {
+      const page = await this.page(this.oldestCursor);
+      if (this.closed) return;
+      // Keep what the reader is looking at in place while older messages go in above it.
+      const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
+      this.prepend(page.messages);
+      this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+    } catch (err) {
+      this.session.onError(err);
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  private async page(before: string | null): Promise<{ messages: ChatMessageFragment[] }> {
+    const { messages } = await request(RoomHistory, { roomId: this.roomId, last: PAGE_SIZE, before }, this.session.token);
+    this.hasOlder = messages.pageInfo.hasPreviousPage;
+    if (messages.pageInfo.startCursor !== null) this.oldestCursor = messages.pageInfo.startCursor;
+    this.olderButton.hidden = !this.hasOlder;
+    return { messages: messages.edges.map((e) => e.node) };
+  }
+
+  private prepend(messages: ChatMessageFragment[]): void {
+    this.list.prepend(...messages.map((m) => this.render(m)));
+  }
+
+  private render(message: ChatMessageFragment): HTMLLIElement {
+    const mine = message.sender?.id === this.session.userId;
+    const className = ['message', message.kind === 'SYSTEM' ? 'system' : '', mine ? 'mine' : ''].filter(Boolean).join(' ');
+    const time = new Date(message.createdAt);
+    return h(
+      'li',
+      { class: className, 'data-seq': String(message.seq) },
+      message.sender ? h('span', { class: 'sender' }, message.sender.displayName) : null,
+      h('span', { class: 'body' }, message.body),
+      message.attachment && /^https?:\/\//i.test(message.attachment.url)
+        ? h('a', { href: message.attachment.url, target: '_blank', rel: 'noopener noreferrer' }, ` 📎 ${message.attachment.name}`)
+        : null,
+      h('time', { datetime: message.createdAt }, time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
+    );
+  }
+
+  /** Moves the read marker to the newest message shown; one request at a time, the latest seq wins. */
+  private markRead(): void {
+    const seq = this.lastSeq;
+    if (this.closed || this.marking || seq <= this.markedSeq) return;
+    this.marking = true;
+    request(MarkRead, { roomId: this.roomId, seq }, this.session.token).then(
+      () => {
+        this.marking = false;
+        this.markedSeq = Math.max(this.markedSeq, seq);
+        this.session.onRead(this.roomId);
+        this.markRead();
+      },
+      (err: unknown) => {
+        this.marking = false;
+        this.session.onError(err); // the next message shown tries again
+      },
+    );
+  }
+}
