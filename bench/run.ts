@@ -199,6 +199,8 @@ async function main(): Promise<void> {
       KAFKA_TOPIC_PREFIX: `bench.${randomUUID().slice(0, 8)}`,
       JWT_SECRET,
       LOG_QUIET: '1',
+      // The senders are few and fast by design: the per-user send rate would measure itself, not the service.
+      SEND_RATE_PER_SECOND: '0',
     };
     processes.push(await startProcess('worker', env));
     const gateway = await startProcess('gateway', env);

@@ -18,9 +18,22 @@ export class UserError extends Error {
   constructor(
     readonly code: UserErrorCode,
     message: string,
+    /** More for the client beside the code (a limit and what the request had, say). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'UserError';
+  }
+}
+
+/** Over a rate limit: nothing was done; the same request may be sent again after `retryAfter` seconds. */
+export class RateLimitedError extends UserError {
+  constructor(
+    readonly retryAfter: number,
+    message: string,
+  ) {
+    super('RATE_LIMITED', message, { retryAfter });
+    this.name = 'RateLimitedError';
   }
 }
 
@@ -29,6 +42,13 @@ export const forbidden = (message = 'You are not allowed to do that.') => new Us
 export const notFound = (message: string) => new UserError('NOT_FOUND', message);
 export const conflict = (message: string) => new UserError('CONFLICT', message);
 export const unauthenticated = (message = 'You must be logged in.') => new UserError('UNAUTHENTICATED', message);
+/**
+ * A request over one of the gateway's limits (query cost, subscriptions per
+ * socket, body size): BAD_USER_INPUT like other refused input, with `reason`
+ * naming the limit, the `limit` and what the request had (`actual`).
+ */
+export const overLimit = (reason: string, message: string, limit: number, actual?: number) =>
+  new UserError('BAD_USER_INPUT', message, { reason, limit, ...(actual === undefined ? {} : { actual }) });
 
 /** A dependency did not answer in time; the client may retry (idempotently). */
 export class ServiceUnavailableError extends Error {

@@ -31,3 +31,21 @@ test('a short secret and malformed brokers are refused', () => {
   expect(load).toThrow(/JWT_SECRET must be at least 32 characters/);
   expect(load).toThrow(/"no-port" is not host:port/);
 });
+
+test('introspection: on in development, off in production unless GRAPHQL_INTROSPECTION=true', () => {
+  const production = { NODE_ENV: 'production', KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://u@h:5432/chat', JWT_SECRET: 'x'.repeat(32) };
+  expect(loadConfig({}, () => undefined).introspection).toBe(true);
+  expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }, () => undefined).introspection).toBe(false);
+  expect(loadConfig(production).introspection).toBe(false);
+  expect(loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+  expect(() => loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'yes' })).toThrow(/GRAPHQL_INTROSPECTION must be "true" or "false", got "yes"/);
+});
+
+test('send rate: 10 a second in bursts of 20 by default; 0 a second turns it off; nonsense is refused', () => {
+  const quiet = () => undefined;
+  expect(loadConfig({}, quiet).sendRate).toEqual({ perSecond: 10, burst: 20 });
+  expect(loadConfig({ SEND_RATE_PER_SECOND: '0', SEND_RATE_BURST: '5' }, quiet).sendRate).toEqual({ perSecond: 0, burst: 5 });
+  const load = () => loadConfig({ SEND_RATE_PER_SECOND: '-1', SEND_RATE_BURST: '0' }, quiet);
+  expect(load).toThrow(/SEND_RATE_PER_SECOND must be an integer from 0/);
+  expect(load).toThrow(/SEND_RATE_BURST must be an integer from 1/);
+});

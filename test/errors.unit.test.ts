@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { toClientError } from '../src/gateway/errors';
-import { ServiceUnavailableError, forbidden } from '../src/errors';
+import { RateLimitedError, ServiceUnavailableError, UserError, forbidden } from '../src/errors';
 
 // Pure logic: how errors made anywhere reach the client. A silent logger records what only operators see.
 const logged: Record<string, unknown>[] = [];
@@ -38,4 +38,13 @@ test("the user's errors keep their code and message; an unconfirmed command says
 test("GraphQL's own request errors are the client's: BAD_USER_INPUT", () => {
   const invalid = new GraphQLError('Variable "$id" of required type "ID!" was not provided.');
   expect(toClientError(invalid.toJSON(), invalid, log, true).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+});
+
+test("a user error's details reach the client beside its code, which they cannot replace", () => {
+  expect(asClientSees(new RateLimitedError(0.05, 'sending too fast; try again in 0.05 s'), true)).toMatchObject({
+    message: 'sending too fast; try again in 0.05 s',
+    extensions: { code: 'RATE_LIMITED', retryAfter: 0.05 },
+  });
+  const over = new UserError('BAD_USER_INPUT', 'query too costly', { reason: 'QUERY_TOO_COSTLY', limit: 5000, actual: 6000, code: 'OTHER' });
+  expect(asClientSees(over, true).extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COSTLY', limit: 5000, actual: 6000 });
 });

@@ -13,8 +13,8 @@ import {
   type TestUser,
 } from './support';
 
-// One worker and one gateway over topics of their own.
-const service = serviceForThisFile('messages');
+// One worker and one gateway over topics of their own; no send rate, as the history tests send 120 messages in batches of 10.
+const service = serviceForThisFile('messages', 1, { SEND_RATE_PER_SECOND: '0' });
 let url: string;
 beforeAll(() => void ([url] = service.urls));
 const watcher = (token: string | null) => service.watcher(url, token);

@@ -12,8 +12,9 @@ import {
   type TestUser,
 } from './support';
 
-// Friends and rooms: membership, invitations, leaving, read markers. One worker, two gateways.
-const service = serviceForThisFile('rooms', 2);
+// Friends and rooms: membership, invitations, leaving, read markers. One worker, two gateways,
+// without a send rate: one test fills 50 rooms with a message each as fast as it can.
+const service = serviceForThisFile('rooms', 2, { SEND_RATE_PER_SECOND: '0' });
 let urlA: string;
 let urlB: string;
 beforeAll(() => void ([urlA, urlB] = service.urls));

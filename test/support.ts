@@ -118,8 +118,9 @@ export interface TestUser {
  * topics of their own (as when several gateways run), started before the
  * file's tests and stopped after them together with the watchers they opened.
  * Call it at the top level of the file; the apps exist once beforeAll ran.
+ * `gatewayEnv` configures the gateways (SEND_RATE_PER_SECOND: '0' for bulk sends).
  */
-export function serviceForThisFile(name: string, gatewayCount = 1) {
+export function serviceForThisFile(name: string, gatewayCount = 1, gatewayEnv: Record<string, string> = {}) {
   const prefix = uniquePrefix(name);
   const watchers: RoomWatcher[] = [];
   const service = {
@@ -137,7 +138,7 @@ export function serviceForThisFile(name: string, gatewayCount = 1) {
   };
   beforeAll(async () => {
     service.worker = await startTestApp(testConfig(prefix), ['worker']);
-    service.gateways = await Promise.all(Array.from({ length: gatewayCount }, () => startTestApp(testConfig(prefix), ['gateway'])));
+    service.gateways = await Promise.all(Array.from({ length: gatewayCount }, () => startTestApp(testConfig(prefix, gatewayEnv), ['gateway'])));
   });
   afterAll(async () => {
     await Promise.all(watchers.map((w) => w.close()));

@@ -3,6 +3,7 @@ import { unauthenticated, type UserError } from '../errors';
 import type { CommandBus } from '../kafka/command-bus';
 import type { Tokens, Viewer } from './auth';
 import type { LiveMessages } from './live';
+import type { RateLimiter } from './rate-limit';
 
 /** What the resolvers use: reads go to PostgreSQL, writes to the command bus. */
 export interface Services {
@@ -10,6 +11,8 @@ export interface Services {
   bus: CommandBus;
   live: LiveMessages;
   tokens: Tokens;
+  /** sendChat's per-user limit (config.sendRate), checked before the command is produced. */
+  sendRate: RateLimiter;
 }
 
 export interface Context {

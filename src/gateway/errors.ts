@@ -32,7 +32,7 @@ export function toClientError(
   const cause = graphqlError?.originalError ?? original;
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
   if (cause instanceof UserError) {
-    return { ...base, message: cause.message, extensions: { code: cause.code } };
+    return { ...base, message: cause.message, extensions: { ...cause.details, code: cause.code } };
   }
   if (cause instanceof ServiceUnavailableError) {
     return { ...base, message: cause.message, extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true, ...cause.details } };

@@ -2,10 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Admin, Kafka } from 'kafkajs';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -17,7 +21,9 @@ import { isStoreUnavailable } from '../store/unavailable';
 import { Tokens, type Viewer } from './auth';
 import type { Context, Services } from './context';
 import { toClientError } from './errors';
+import { REQUEST_LIMITS, bodyTooLarge, requestRules, tooManyOperations } from './limits';
 import { LiveMessages } from './live';
+import { RateLimiter } from './rate-limit';
 import { failingDependencies } from './readiness';
 import { isTokenRevoked } from './reads';
 import { buildChatSchema } from './schema';
@@ -57,6 +63,7 @@ export class Gateway {
       bus: new CommandBus(kafka, admin, config, log),
       live: new LiveMessages(kafka, admin, config, log),
       tokens: new Tokens(config),
+      sendRate: new RateLimiter(config.sendRate),
     };
     this.httpServer = createServer();
   }
@@ -78,7 +85,8 @@ export class Gateway {
     });
     await this.services.live.start();
     const schema = await buildChatSchema();
-    const wsServer = new WebSocketServer({ server: this.httpServer, path: GRAPHQL_PATH });
+    // A message over maxPayload closes the socket with 1009 (Message Too Big).
+    const wsServer = new WebSocketServer({ server: this.httpServer, path: GRAPHQL_PATH, maxPayload: REQUEST_LIMITS.bodyBytesMax });
     const sockets = this.serveWebSocket(schema, wsServer);
 
     const format = (formatted: GraphQLFormattedError, error: unknown) =>
@@ -87,8 +95,14 @@ export class Gateway {
       schema,
       formatError: format,
       includeStacktraceInErrorResponses: false,
+      // Introspection is refused by requestRules instead (unless config.introspection), over HTTP and graphql-ws with one message.
       introspection: true,
+      validationRules: requestRules(this.config),
       plugins: [
+        // A browser's GET of /graphql: Apollo Sandbox in development (subscriptions over graphql-ws at the same URL); in production Apollo's plain page.
+        this.config.production
+          ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+          : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, footer: false }),
         ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer }),
         // On drain graphql-ws closes every socket with 1001 (going away); clients resume elsewhere with afterSeq.
         { serverWillStart: async () => ({ drainServer: async () => void (await sockets.dispose()) }) },
@@ -107,7 +121,7 @@ export class Gateway {
     });
     app.use(
       GRAPHQL_PATH,
-      express.json({ limit: '1mb' }),
+      express.json({ limit: REQUEST_LIMITS.bodyBytesMax }),
       expressMiddleware(this.apollo, {
         context: ({ req }) => this.httpContext(req.headers.authorization),
       }),
@@ -116,9 +130,13 @@ export class Gateway {
     app.use(webUi());
     // Errors outside GraphQL (a body express.json() refuses, say) get a GraphQL-shaped answer, never express's HTML page with a stack.
     app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
+      if (err.type === 'entity.too.large') {
+        const tooLarge = bodyTooLarge();
+        res.status(413).json({ errors: [{ message: tooLarge.message, extensions: { ...tooLarge.details, code: tooLarge.code } }] });
+        return;
+      }
       if (err.status && err.status < 500) {
-        const message = err.type === 'entity.too.large' ? 'request body too large' : 'request body is not valid JSON';
-        res.status(err.status).json({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
+        res.status(err.status).json({ errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_USER_INPUT' } }] });
         return;
       }
       this.log.error('unexpected error outside GraphQL', { err: err.message });
@@ -135,9 +153,20 @@ export class Gateway {
   private serveWebSocket(schema: GraphQLSchema, wsServer: WebSocketServer) {
     const format = (errors: readonly GraphQLError[]) =>
       errors.map((e) => toClientError(e.toJSON(), e, this.log, this.config.production));
+    const rules = requestRules(this.config);
     return useServer<Record<string, unknown> | undefined, { viewer?: Viewer }>(
       {
         schema,
+        validate: (served, document) => validate(served, document, [...specifiedRules, ...rules]),
+        // graphql-ws's default, made explicit: a socket that never sends connection_init is closed with 4408.
+        connectionInitWaitTimeout: REQUEST_LIMITS.connectionInitTimeoutMs,
+        onSubscribe: (ctx) => {
+          // graphql-ws registers the operation before this runs; an error here ends this one operation, not the socket.
+          if (Object.keys(ctx.subscriptions).length > REQUEST_LIMITS.operationsPerSocketMax) {
+            const error = tooManyOperations();
+            return [new GraphQLError(error.message, { originalError: error })];
+          }
+        },
         onConnect: async (ctx) => {
           const authorization = ctx.connectionParams?.authorization;
           if (typeof authorization !== 'string') return false;

@@ -32,7 +32,8 @@ export interface ServiceEnv {
 
 /** One role of the service as a real process, configured for the fault suite. */
 export function startProcess(role: ProcessRole, env: ServiceEnv): Promise<ServiceProcess> {
-  return startServiceProcess(role, { ...env, JWT_SECRET, KAFKA_PARTITIONS: '6', COMMAND_TIMEOUT_MS: '5000' });
+  // SEND_RATE_PER_SECOND=0: each sender sends as fast as it can (and resends), which the per-user limit would refuse.
+  return startServiceProcess(role, { ...env, JWT_SECRET, KAFKA_PARTITIONS: '6', COMMAND_TIMEOUT_MS: '5000', SEND_RATE_PER_SECOND: '0' });
 }
 
 /** The users and rooms of one scenario: every sender is a member of every room. */

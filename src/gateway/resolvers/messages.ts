@@ -26,6 +26,8 @@ export class MessageResolver {
       checkMaxLength('clientMessageId', clientMessageId, LIMITS.clientMessageIdMax);
       if (clientMessageId.length === 0) throw badInput('clientMessageId must not be empty');
     }
+    // Last before the command is produced: a refused send is not enqueued, and a malformed one costs no token.
+    ctx.services.sendRate.take(viewer.userId);
     const { message, bookmarked } = await ctx.services.bus.send('SendChat', roomId, viewer.userId, {
       roomId,
       body,

@@ -1,0 +1,237 @@
+import {
+  GraphQLError,
+  Kind,
+  getNamedType,
+  getNullableType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  type ASTNode,
+  type FieldNode,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import type { Config } from '../config';
+import { UserError, overLimit } from '../errors';
+import { LIMITS } from '../rules';
+
+/**
+ * What one request may ask of a gateway, over HTTP and graphql-ws alike. The
+ * README's "Request limits" lists these with the errors a client gets.
+ */
+export const REQUEST_LIMITS = {
+  /** Levels of nested fields. The deepest query the schema allows today has 5 (messages → edges → node → sender → id). */
+  maxDepth: 10,
+  /** Estimated cost (see measure below). The web UI's largest query, a page of 100 messages, costs about 1,400. */
+  maxCost: 5_000,
+  /** Aliased fields in an operation, fragments expanded: aliases are how one request repeats a costly field. */
+  maxAliases: 20,
+  /** What a list without a page-size argument (rooms, friends, members) is assumed to hold. */
+  listSizeDefault: 10,
+  /** An HTTP request body or one WebSocket message, in bytes; ws's default would be 100 MiB. */
+  bodyBytesMax: 1024 * 1024,
+  /** How long a new socket may take to send connection_init before it is closed with 4408. */
+  connectionInitTimeoutMs: 3_000,
+  /** Operations in progress on one socket (live subscriptions, queries and mutations not yet answered). */
+  operationsPerSocketMax: 50,
+} as const;
+
+export interface QueryLimits {
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  listSizeDefault: number;
+  /** The largest page a size argument may ask for: what a variable is assumed to hold. */
+  pageMax: number;
+}
+
+const QUERY_LIMITS: QueryLimits = { ...REQUEST_LIMITS, pageMax: LIMITS.pageMax };
+
+/** Page-size arguments: a list (or a connection's edges) is assumed to hold this many items. */
+const SIZE_ARGUMENTS = new Set(['first', 'last', 'limit']);
+
+interface Measure {
+  /** Levels of nested fields. */
+  depth: number;
+  cost: number;
+  aliases: number;
+}
+
+const NOTHING: Measure = { depth: 0, cost: 0, aliases: 0 };
+
+/**
+ * A static measure of an operation, before anything runs. Each field costs 1;
+ * a list field costs 1 plus its size times what it selects, its size being its
+ * `first`/`last` argument (a variable counts as the largest page), else the
+ * page size its connection was given (`messages(last: 50) { edges … }`), else
+ * `listSizeDefault`. Fragments are followed, each measured once (a fragment
+ * spread many times costs no more work to measure), and cycles count nothing
+ * (graphql's own rules refuse them). Introspection (`__schema`, `__type`) is
+ * not counted inside: its switch is GRAPHQL_INTROSPECTION, and its standard
+ * query nests 13 deep.
+ */
+class Measurer {
+  private readonly fragments = new Map<string, Measure>();
+  private readonly visiting = new Set<string>();
+
+  constructor(
+    private readonly context: ValidationContext,
+    private readonly limits: QueryLimits,
+  ) {}
+
+  operation(node: OperationDefinitionNode): Measure {
+    return this.selections(node.selectionSet, this.context.getSchema().getRootType(node.operation) ?? undefined, undefined);
+  }
+
+  /** `pageSize`: the size argument of the connection these selections are made on, for its lists. */
+  private selections(set: SelectionSetNode, type: GraphQLNamedType | undefined, pageSize: number | undefined): Measure {
+    let depth = 0;
+    let cost = 0;
+    let aliases = 0;
+    const spread = new Set<string>();
+    for (const selection of set.selections) {
+      let m: Measure;
+      if (selection.kind === Kind.FIELD) m = this.field(selection, type, pageSize);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const on = selection.typeCondition ? this.context.getSchema().getType(selection.typeCondition.name.value) : type;
+        m = this.selections(selection.selectionSet, on ?? undefined, pageSize);
+      } else {
+        // The same fragment twice in one selection is merged when it runs: counted once.
+        if (spread.has(selection.name.value)) continue;
+        spread.add(selection.name.value);
+        m = this.fragment(selection.name.value, pageSize);
+      }
+      depth = Math.max(depth, m.depth);
+      cost += m.cost;
+      aliases += m.aliases;
+    }
+    return { depth, cost, aliases };
+  }
+
+  private fragment(name: string, pageSize: number | undefined): Measure {
+    const key = `${name}:${pageSize ?? ''}`;
+    const known = this.fragments.get(key);
+    if (known) return known;
+    const definition = this.context.getFragment(name);
+    if (!definition || this.visiting.has(key)) return NOTHING;
+    this.visiting.add(key);
+    const type = this.context.getSchema().getType(definition.typeCondition.name.value) ?? undefined;
+    const m = this.selections(definition.selectionSet, type, pageSize);
+    this.visiting.delete(key);
+    this.fragments.set(key, m);
+    return m;
+  }
+
+  private field(node: FieldNode, parent: GraphQLNamedType | undefined, pageSize: number | undefined): Measure {
+    const aliases = node.alias ? 1 : 0;
+    const name = node.name.value;
+    const definition = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
+    // __typename, introspection, or a field the schema lacks (which graphql's own rules report): counted as a leaf.
+    if (!definition || name.startsWith('__') || !node.selectionSet) return { depth: 1, cost: 1, aliases };
+    const size = this.sizeArgument(node, definition);
+    const list = isListType(getNullableType(definition.type));
+    const items = list ? (size ?? pageSize ?? this.limits.listSizeDefault) : 1;
+    const inside = this.selections(node.selectionSet, getNamedType(definition.type), list ? undefined : size);
+    return { depth: 1 + inside.depth, cost: 1 + items * inside.cost, aliases: aliases + inside.aliases };
+  }
+
+  /** The largest page-size argument given or defaulted; a variable counts as the largest page allowed. */
+  private sizeArgument(node: FieldNode, definition: GraphQLField<unknown, unknown>): number | undefined {
+    let size: number | undefined;
+    for (const arg of definition.args) {
+      if (!SIZE_ARGUMENTS.has(arg.name)) continue;
+      const value = node.arguments?.find((a) => a.name.value === arg.name)?.value;
+      let n: number | undefined;
+      if (!value) n = typeof arg.defaultValue === 'number' ? arg.defaultValue : undefined;
+      else if (value.kind === Kind.INT) n = Number(value.value);
+      else if (value.kind === Kind.VARIABLE) n = this.limits.pageMax;
+      // Larger pages are refused when the field runs, with a message that says so; the estimate stops at the largest.
+      if (n !== undefined) size = Math.max(size ?? 0, Math.min(Math.max(n, 0), this.limits.pageMax));
+    }
+    return size;
+  }
+}
+
+function refusal(node: ASTNode, error: UserError): GraphQLError {
+  return new GraphQLError(error.message, { nodes: [node], originalError: error });
+}
+
+/** Refuses an operation nested too deep, estimated too costly or with too many aliases: BAD_USER_INPUT with a `reason`. */
+export function queryLimitsRule(limits: QueryLimits = QUERY_LIMITS): ValidationRule {
+  return (context) => {
+    const measurer = new Measurer(context, limits);
+    return {
+      OperationDefinition(node) {
+        const { depth, cost, aliases } = measurer.operation(node);
+        if (depth > limits.maxDepth) {
+          context.reportError(
+            refusal(node, overLimit('QUERY_TOO_DEEP', `query too deep: fields nested ${depth} levels, at most ${limits.maxDepth} allowed`, limits.maxDepth, depth)),
+          );
+        }
+        if (cost > limits.maxCost) {
+          const shown = Number.isSafeInteger(cost) ? cost : Number.MAX_SAFE_INTEGER;
+          context.reportError(
+            refusal(
+              node,
+              overLimit(
+                'QUERY_TOO_COSTLY',
+                `query too costly: estimated cost ${shown}, at most ${limits.maxCost} allowed ` +
+                  `(each field counts 1, a list its page size, or ${limits.listSizeDefault}, times what it selects); ask for fewer items or fields`,
+                limits.maxCost,
+                shown,
+              ),
+            ),
+          );
+        }
+        if (aliases > limits.maxAliases) {
+          context.reportError(
+            refusal(node, overLimit('TOO_MANY_ALIASES', `too many aliases: ${aliases}, at most ${limits.maxAliases} allowed`, limits.maxAliases, aliases)),
+          );
+        }
+        return false; // measured whole; nothing below needs this rule
+      },
+    };
+  };
+}
+
+/**
+ * Refuses `__schema` and `__type` (not `__typename`), once each: graphql's
+ * NoSchemaIntrospectionCustomRule would also name every field under them.
+ */
+const noIntrospectionRule: ValidationRule = (context) => ({
+  Field(node) {
+    const name = node.name.value;
+    if (name !== '__schema' && name !== '__type') return;
+    context.reportError(
+      refusal(node, new UserError('BAD_USER_INPUT', `introspection is turned off on this server; the query asks for ${name}`, { reason: 'INTROSPECTION_DISABLED' })),
+    );
+  },
+});
+
+/**
+ * The validation rules every request gets beyond graphql's own, over HTTP
+ * (Apollo's validationRules) and graphql-ws (its validate) alike.
+ */
+export function requestRules(config: Pick<Config, 'introspection'>): ValidationRule[] {
+  return [queryLimitsRule(), ...(config.introspection ? [] : [noIntrospectionRule])];
+}
+
+/** What the (operationsPerSocketMax + 1)th operation in progress on one socket gets. */
+export function tooManyOperations(): UserError {
+  const max = REQUEST_LIMITS.operationsPerSocketMax;
+  return overLimit(
+    'TOO_MANY_SUBSCRIPTIONS',
+    `too many subscriptions on this connection: at most ${max} operations in progress at once; complete one first`,
+    max,
+  );
+}
+
+/** What an HTTP request body over bodyBytesMax gets (with 413). */
+export function bodyTooLarge(): UserError {
+  const max = REQUEST_LIMITS.bodyBytesMax;
+  return overLimit('REQUEST_TOO_LARGE', `request body too large: at most ${max} bytes (1 MiB)`, max);
+}
