@@ -5,6 +5,8 @@ import { Gateway } from './gateway/server';
 import { createKafka } from './kafka/client';
 import { ensureTopics } from './kafka/topics';
 import type { Logger } from './log';
+import { Metrics } from './observe/metrics';
+import { Probes, serveProbes, type ProbeServer } from './observe/probes';
 import { openStore } from './store/orm';
 import { Worker } from './worker/worker';
 
@@ -16,6 +18,10 @@ export interface App {
   orm: MikroORM;
   gateway: Gateway | null;
   worker: Worker | null;
+  /** This app's metrics: the gateway's /metrics, or the worker's on METRICS_PORT. */
+  metrics: Metrics;
+  /** A worker-only app's /metrics, /healthz and /readyz when METRICS_PORT is set. */
+  probes: ProbeServer | null;
   stop(): Promise<void>;
 }
 
@@ -27,7 +33,10 @@ export async function startApp(config: Config, roles: readonly Role[], log: Logg
   let orm: MikroORM | null = null;
   let gateway: Gateway | null = null;
   let worker: Worker | null = null;
+  let probes: ProbeServer | null = null;
+  const metrics = new Metrics();
   const stop = async () => {
+    await probes?.stop();
     // The gateway first: it stops taking requests while the worker finishes what is queued.
     await gateway?.stop();
     await worker?.stop();
@@ -38,16 +47,20 @@ export async function startApp(config: Config, roles: readonly Role[], log: Logg
     await ensureTopics(admin, config);
     orm = await openStore(config.databaseUrl);
     if (roles.includes('worker')) {
-      worker = new Worker(kafka, orm, config, log);
+      worker = new Worker(kafka, orm, config, log, metrics);
+      // Serving before the consumer joins: /readyz says it is not joined yet.
+      if (!roles.includes('gateway') && config.metricsPort !== null) {
+        probes = await serveProbes(config.metricsPort, new Probes(orm, admin, metrics), log);
+      }
       await worker.start();
     }
     if (roles.includes('gateway')) {
-      gateway = new Gateway(kafka, admin, orm, config, log);
+      gateway = new Gateway(kafka, admin, orm, config, log, metrics);
       await gateway.start();
     }
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
   }
-  return { kafka, admin, orm, gateway, worker, stop };
+  return { kafka, admin, orm, gateway, worker, metrics, probes, stop };
 }

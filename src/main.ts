@@ -8,7 +8,8 @@ import { createLogger, errorFields } from './log';
 const ROLES: Record<string, Role[]> = { gateway: ['gateway'], worker: ['worker'], all: ['gateway', 'worker'] };
 const USAGE = 'usage: node dist/src/main.js gateway|worker|all|dev';
 
-const log = createLogger('main');
+/** At info until the configuration is read; then at LOG_LEVEL. */
+let log = createLogger('main');
 
 /**
  * `dev` is `all` plus local infrastructure: a Kafka broker and PostgreSQL are
@@ -56,6 +57,7 @@ async function main(mode: string): Promise<void> {
       process.env.DATABASE_URL = db.url;
     }
     const config = loadConfig();
+    log = createLogger('main', undefined, { level: config.logLevel });
     app = await startApp(config, roles, log);
     if (app.gateway) {
       console.log(`GraphQL (HTTP and graphql-ws) and Apollo Sandbox: http://localhost:${config.port}/graphql`);

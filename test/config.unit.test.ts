@@ -49,3 +49,17 @@ test('send rate: 10 a second in bursts of 20 by default; 0 a second turns it off
   expect(load).toThrow(/SEND_RATE_PER_SECOND must be an integer from 0/);
   expect(load).toThrow(/SEND_RATE_BURST must be an integer from 1/);
 });
+
+test('LOG_LEVEL: info by default, one of debug, info, warn, error', () => {
+  const quiet = () => undefined;
+  expect(loadConfig({}, quiet).logLevel).toBe('info');
+  expect(loadConfig({ LOG_LEVEL: 'debug' }, quiet).logLevel).toBe('debug');
+  expect(() => loadConfig({ LOG_LEVEL: 'verbose' }, quiet)).toThrow(/LOG_LEVEL must be one of debug, info, warn, error, got "verbose"/);
+});
+
+test('METRICS_PORT: unset means no metrics server of its own; else a port', () => {
+  const quiet = () => undefined;
+  expect(loadConfig({}, quiet).metricsPort).toBeNull();
+  expect(loadConfig({ METRICS_PORT: '9464' }, quiet).metricsPort).toBe(9464);
+  expect(() => loadConfig({ METRICS_PORT: '70000' }, quiet)).toThrow(/METRICS_PORT must be an integer from 0 to 65535, got "70000"/);
+});

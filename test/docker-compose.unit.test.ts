@@ -264,6 +264,18 @@ describe('docker-compose.yml', () => {
     expect(problems).toEqual([]);
   });
 
+  it("probes the worker's /readyz on its METRICS_PORT", () => {
+    const port = environmentOf('worker').METRICS_PORT;
+    const command = healthcheckCommand(service('worker'));
+    const problems: string[] = [];
+    if (!port) problems.push('worker does not set METRICS_PORT, so it serves no /readyz');
+    if (!command.includes('/readyz')) problems.push(`worker healthcheck does not request /readyz: ${command}`);
+    if (!command.includes(`:${port}/`) && !command.includes('process.env.METRICS_PORT')) {
+      problems.push(`worker healthcheck uses neither port ${port} nor process.env.METRICS_PORT: ${command}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it.each(APP_SERVICES)("points %s's KAFKA_BROKERS at a listener the kafka service advertises", (name) => {
     const brokers = (environmentOf(name).KAFKA_BROKERS ?? '')
       .split(',')

@@ -4,7 +4,7 @@ import { RateLimitedError, ServiceUnavailableError, UserError, forbidden } from 
 
 // Pure logic: how errors made anywhere reach the client. A silent logger records what only operators see.
 const logged: Record<string, unknown>[] = [];
-const log = { info: () => undefined, warn: () => undefined, error: (_msg: string, fields?: Record<string, unknown>) => void logged.push(fields ?? {}) };
+const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (_msg: string, fields?: Record<string, unknown>) => void logged.push(fields ?? {}) };
 
 function asClientSees(error: Error, production: boolean) {
   const wrapped = new GraphQLError(error.message, { path: ['me'], originalError: error });

@@ -49,7 +49,7 @@ test('not unavailable: values that are not errors', () => {
 test('at the GraphQL edge an unreachable database is SERVICE_UNAVAILABLE, retriable, with no host, port or SQL', () => {
   const cause = wrapped(withCode('select 1 from revoked_tokens - connect ECONNREFUSED 10.0.0.7:5432', 'ECONNREFUSED'));
   const error = new GraphQLError(cause.message, { path: ['me'], originalError: cause });
-  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
   const seen = toClientError(error.toJSON(), error, silent, true);
   expect(seen.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retriable: true });
   expect(seen.path).toEqual(['me']);

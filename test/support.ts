@@ -246,7 +246,7 @@ export class RoomWatcher {
 export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 export interface LogEntry {
-  level: 'info' | 'warn' | 'error';
+  level: 'debug' | 'info' | 'warn' | 'error';
   msg: string;
   fields: Record<string, unknown>;
 }
@@ -259,5 +259,5 @@ export function recordingLogger(name: string): Logger & { entries: LogEntry[] } 
     entries.push({ level, msg, fields });
     printed[level](msg, fields);
   };
-  return { entries, info: record('info'), warn: record('warn'), error: record('error') };
+  return { entries, debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
 }

@@ -22,6 +22,8 @@ export interface Context {
   /** A fork per operation: no identity map is shared between requests. */
   em: EntityManager;
   services: Services;
+  /** performance.now() when the request came in, before its token was checked: its metrics count from here. */
+  receivedAt: number;
 }
 
 export function requireViewer(ctx: Context): Viewer {

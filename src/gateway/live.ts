@@ -1,5 +1,5 @@
 import { KafkaPubSub } from 'graphql-kafkajs-subscriptions';
-import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Config } from '../config';
 import {
   SESSIONS_CHANNEL,
@@ -10,6 +10,7 @@ import {
 } from '../contracts/records';
 import { errorFields, type Logger } from '../log';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly } from '../kafka/client';
+import type { Metrics } from '../observe/metrics';
 
 /** A message as one subscriber sees it. Live messages are new, so nobody has bookmarked them yet. */
 export interface ViewedMessage {
@@ -41,15 +42,28 @@ export class LiveMessages {
     private readonly admin: Admin,
     private readonly config: Pick<Config, 'topics' | 'instanceId'>,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {
     this.groupId = `${config.topics.messages}.gateway.${config.instanceId}`;
+    metrics.countSubscriptions(() => this.streams.size);
   }
 
   async start(): Promise<void> {
     // The new group starts at the end of the topic; nobody subscribes before start() returns,
     // and a stream fills any hole it sees from the database.
+    // KafkaPubSub makes its consumer inside create() and has joined the group when it returns:
+    // hand it a Kafka whose consumer() is watched from the start.
+    const kafka = this.kafka;
+    const watched = {
+      producer: kafka.producer.bind(kafka),
+      consumer: (config: ConsumerConfig) => {
+        const consumer = kafka.consumer(config);
+        this.metrics.watchConsumer('messages', consumer);
+        return consumer;
+      },
+    } as Pick<Kafka, 'producer' | 'consumer'> as Kafka;
     this.pubsub = await KafkaPubSub.create({
-      kafka: this.kafka,
+      kafka: watched,
       topic: this.config.topics.messages,
       groupIdPrefix: this.groupId,
       consumerConfig: { ...CONSUMER_DEFAULTS, groupId: this.groupId },
@@ -105,6 +119,8 @@ export class LiveMessages {
         message = null;
       }
       this.parsed.set(record, message);
+      // Once per record, as it goes to the room's first subscriber on this gateway: where delivery latency ends.
+      if (message) this.metrics.messageFannedOut(message.createdAt);
     }
     return message;
   }

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -17,6 +18,9 @@ import type { Config } from '../config';
 import { UserError, unauthenticated } from '../errors';
 import { CommandBus } from '../kafka/command-bus';
 import type { Logger } from '../log';
+import { GraphqlMetering } from '../observe/graphql';
+import type { Metrics } from '../observe/metrics';
+import { PROBE_PATHS, Probes, type ProbePath } from '../observe/probes';
 import { isStoreUnavailable } from '../store/unavailable';
 import { Tokens, type Viewer } from './auth';
 import type { Context, Services } from './context';
@@ -24,7 +28,6 @@ import { toClientError } from './errors';
 import { REQUEST_LIMITS, bodyTooLarge, requestRules, tooManyOperations } from './limits';
 import { LiveMessages } from './live';
 import { RateLimiter } from './rate-limit';
-import { failingDependencies } from './readiness';
 import { isTokenRevoked } from './reads';
 import { buildChatSchema } from './schema';
 import { webUi } from './web-ui';
@@ -50,18 +53,23 @@ export class Gateway {
   private apollo: ApolloServer<Context> | null = null;
   /** Open sockets by the id of the token they were opened with, so logout can close them. */
   private readonly socketsByToken = new Map<string, Set<WebSocket>>();
+  private readonly probes: Probes;
+  private readonly metering: GraphqlMetering;
 
   constructor(
     kafka: Kafka,
-    private readonly admin: Admin,
+    admin: Admin,
     orm: MikroORM,
     private readonly config: Config,
     private readonly log: Logger,
+    metrics: Metrics,
   ) {
+    this.probes = new Probes(orm, admin, metrics);
+    this.metering = new GraphqlMetering(metrics, log);
     this.services = {
       orm,
-      bus: new CommandBus(kafka, admin, config, log),
-      live: new LiveMessages(kafka, admin, config, log),
+      bus: new CommandBus(kafka, admin, config, log, metrics),
+      live: new LiveMessages(kafka, admin, config, log, metrics),
       tokens: new Tokens(config),
       sendRate: new RateLimiter(config.sendRate),
     };
@@ -104,6 +112,7 @@ export class Gateway {
           ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
           : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, footer: false }),
         ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer }),
+        this.metering.apolloPlugin(),
         // On drain graphql-ws closes every socket with 1001 (going away); clients resume elsewhere with afterSeq.
         { serverWillStart: async () => ({ drainServer: async () => void (await sockets.dispose()) }) },
       ],
@@ -112,12 +121,10 @@ export class Gateway {
 
     const app = express();
     app.disable('x-powered-by');
-    // Liveness: the process serves HTTP. Readiness: it can also reach PostgreSQL and Kafka.
-    app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-    app.get('/readyz', async (_req, res) => {
-      const failing = await failingDependencies(this.services.orm, this.admin);
-      if (failing.length === 0) res.json({ status: 'ready' });
-      else res.status(503).json({ status: 'unavailable', failing });
+    // /healthz, /readyz and /metrics (src/observe/probes.ts).
+    app.get([...PROBE_PATHS], async (req, res) => {
+      const answer = await this.probes.answer(req.path as ProbePath);
+      res.status(answer.status).type(answer.contentType).send(answer.body);
     });
     app.use(
       GRAPHQL_PATH,
@@ -157,6 +164,7 @@ export class Gateway {
     return useServer<Record<string, unknown> | undefined, { viewer?: Viewer }>(
       {
         schema,
+        ...this.metering.websocketExecution(),
         validate: (served, document) => validate(served, document, [...specifiedRules, ...rules]),
         // graphql-ws's default, made explicit: a socket that never sends connection_init is closed with 4408.
         connectionInitWaitTimeout: REQUEST_LIMITS.connectionInitTimeoutMs,
@@ -224,11 +232,12 @@ export class Gateway {
 
   /** A refused token is not an error yet: signUp and login need none; operations that do raise it. */
   private async httpContext(authorization: string | undefined): Promise<Context> {
-    if (!authorization) return this.context(null, null);
+    const receivedAt = performance.now();
+    if (!authorization) return this.context(null, null, receivedAt);
     try {
-      return this.context(await this.authenticate(authorization), null);
+      return this.context(await this.authenticate(authorization), null, receivedAt);
     } catch (err) {
-      if (err instanceof UserError) return this.context(null, err);
+      if (err instanceof UserError) return this.context(null, err, receivedAt);
       if (isStoreUnavailable(err)) {
         // The whole request fails with 503; toClientError turns the cause into SERVICE_UNAVAILABLE.
         throw new GraphQLError('database unavailable while checking the token', {
@@ -240,8 +249,8 @@ export class Gateway {
     }
   }
 
-  private context(viewer: Viewer | null, authError: UserError | null): Context {
-    return { viewer, authError, em: this.services.orm.em.fork(), services: this.services };
+  private context(viewer: Viewer | null, authError: UserError | null, receivedAt = performance.now()): Context {
+    return { viewer, authError, em: this.services.orm.em.fork(), services: this.services, receivedAt };
   }
 
   /** Stops accepting, lets in-flight requests finish, closes sockets with 1001, leaves its consumer groups. */

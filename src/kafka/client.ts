@@ -23,7 +23,8 @@ export function createKafka(config: Pick<Config, 'kafkaBrokers'>, clientId: stri
       ({ level, log: entry }: LogEntry) => {
         // kafkajs calls many retried, transient conditions errors (a coordinator not yet elected, say);
         // failures that matter reach our code as thrown errors and are logged as errors there.
-        const { message, ...fields } = entry;
+        // Its own timestamp and logger name would repeat the line's time and message prefix.
+        const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry;
         log.warn(`kafkajs: ${message}`, { kafkajsLevel: logLevel[level], ...fields });
       },
   });

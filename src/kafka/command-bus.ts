@@ -13,6 +13,7 @@ import {
 } from '../contracts/records';
 import { ServiceUnavailableError, UserError, isUserErrorCode } from '../errors';
 import { errorFields, type Logger } from '../log';
+import type { Metrics } from '../observe/metrics';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly, runFromNow } from './client';
 
 interface Pending {
@@ -47,10 +48,12 @@ export class CommandBus {
     private readonly admin: Admin,
     private readonly config: Pick<Config, 'topics' | 'instanceId' | 'commandTimeoutMs'>,
     private readonly log: Logger,
+    metrics: Metrics,
   ) {
     this.producer = kafka.producer(PRODUCER_CONFIG);
     this.groupId = `${config.topics.replies}.gateway.${config.instanceId}`;
     this.consumer = kafka.consumer({ ...CONSUMER_DEFAULTS, groupId: this.groupId });
+    metrics.watchConsumer('replies', this.consumer);
     this.instanceTag = Buffer.from(config.instanceId);
   }
 

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Consumer, IHeaders, KafkaMessage, Kafka, Message as KafkaRecord, Producer } from 'kafkajs';
@@ -17,6 +18,7 @@ import {
 import { UserError } from '../errors';
 import { errorFields, type Logger } from '../log';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG } from '../kafka/client';
+import { Metrics, type CommandOutcome } from '../observe/metrics';
 import { isStoreUnavailable } from '../store/unavailable';
 import { HANDLERS, type Outcome } from './handlers';
 
@@ -30,6 +32,14 @@ interface Applied {
   events: ChatEvent[];
   /** Set when PostgreSQL refused the command's data: not stored, and the record is set aside. */
   rejectedByDatabase?: string;
+  /** Time in its handler, when applied by this attempt (absent: loaded, applied before). */
+  applySeconds?: number;
+}
+
+function outcomeOf(applied: Applied): CommandOutcome {
+  if (applied.rejectedByDatabase !== undefined) return 'rejected';
+  if (applied.applySeconds === undefined) return 'already_applied';
+  return applied.reply.ok ? 'ok' : 'refused';
 }
 
 /**
@@ -82,6 +92,7 @@ export class Worker {
     private readonly orm: MikroORM,
     private readonly config: Pick<Config, 'topics' | 'partitions'>,
     private readonly log: Logger,
+    private readonly metrics = new Metrics(),
   ) {
     this.consumer = kafka.consumer({
       ...CONSUMER_DEFAULTS,
@@ -91,6 +102,7 @@ export class Worker {
       heartbeatInterval: 1_000,
     });
     this.producer = kafka.producer(PRODUCER_CONFIG);
+    metrics.watchConsumer('commands', this.consumer);
   }
 
   async start(): Promise<void> {
@@ -106,7 +118,11 @@ export class Worker {
         for (let i = 0; i < batch.messages.length; i += MAX_CHUNK) {
           if (!isRunning() || isStale()) return;
           const chunk = batch.messages.slice(i, i + MAX_CHUNK);
+          const startedAt = performance.now();
           await this.handleChunk(chunk, batch.partition, heartbeat);
+          const seconds = (performance.now() - startedAt) / 1000;
+          this.metrics.workerBatch(seconds);
+          this.log.debug('commands handled', { partition: batch.partition, records: chunk.length, ms: Math.round(seconds * 1000) });
           resolveOffset(chunk[chunk.length - 1].offset);
           await heartbeat();
         }
@@ -138,6 +154,7 @@ export class Worker {
       } catch (err) {
         if (!(err instanceof RecordFormatError)) throw err;
         await this.setAside(record, partition, err.message);
+        this.metrics.commandDone('unknown', 'dead_letter');
         // A gateway wrote it, so it is a fault, not the user's: its caller learns at once instead of timing out.
         const commandId = readableCommandId(record.value);
         if (commandId !== null && replyTo !== undefined) {
@@ -155,7 +172,11 @@ export class Worker {
     const replies: KafkaRecord[] = [];
     for (const { command, replyTo, record } of commands) {
       const outcome = outcomes.get(command.id);
-      if (!outcome) continue; // expired unapplied: nobody waits for it any more
+      if (!outcome) {
+        this.metrics.commandDone(command.type, 'expired');
+        continue; // expired unapplied: nobody waits for it any more
+      }
+      this.metrics.commandDone(command.type, outcomeOf(outcome), outcome.applySeconds);
       if (outcome.rejectedByDatabase !== undefined) {
         await this.setAside(record, partition, `database rejected the command: ${outcome.rejectedByDatabase}`);
       }
@@ -267,15 +288,18 @@ export class Worker {
     return this.orm.em.fork().transactional(async (tx) => {
       const outcomes = new Map<string, Applied>();
       for (const command of commands) {
+        const startedAt = performance.now();
+        const applySeconds = () => (performance.now() - startedAt) / 1000;
         try {
           const outcome = await (HANDLERS[command.type] as (t: EntityManager, c: Command) => Promise<Outcome>)(tx, command);
           outcomes.set(command.id, {
             reply: { v: RECORD_VERSION, commandId: command.id, ok: true, result: outcome.result },
             events: outcome.events,
+            applySeconds: applySeconds(),
           });
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
-          outcomes.set(command.id, { reply: errorReply(command.id, err.code, err.message), events: [] });
+          outcomes.set(command.id, { reply: errorReply(command.id, err.code, err.message), events: [], applySeconds: applySeconds() });
         }
       }
       await tx.execute(
