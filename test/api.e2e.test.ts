@@ -10,7 +10,9 @@ import {
 } from 'graphql';
 import type { App } from '../src/app';
 import { buildChatSchema } from '../src/gateway/schema';
-import { gql, signUp, startTestApp, testConfig, uniquePrefix, wsRequest, type GqlResult } from './support';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { gql, signUp, startTestApp, testConfig, uniquePrefix, wsExecute, wsRequest, type GqlResult } from './support';
 
 // Rules that hold for the whole API, checked against every operation the schema serves.
 const prefix = uniquePrefix('api');
@@ -96,5 +98,36 @@ test('malformed requests answer BAD_USER_INPUT in GraphQL shape, without stack t
     const answer = JSON.parse(text) as { errors: { extensions: { code: string; stacktrace?: unknown } }[] };
     expect(answer.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(text).not.toMatch(/stacktrace|\s+at .*\.(js|ts):\d+/);
+  }
+});
+
+test('malformed operations over graphql-ws answer BAD_USER_INPUT for that operation and leave the socket open', async () => {
+  const viewer = await signUp(url, 'malformed');
+  const closes: number[] = [];
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${viewer.token}` },
+    retryAttempts: 0,
+    lazy: false, // one socket for the whole test, so a close would show
+    on: { closed: (event) => void closes.push((event as { code: number }).code) },
+  });
+  try {
+    const cases: [string, Record<string, unknown>][] = [
+      ['{ me { id ', {}], // not GraphQL
+      ['{ me { nope } }', {}], // no such field
+      ['query($id: ID!) { user(id: $id) { id } }', { id: { not: 'an id' } }],
+      ['query($id: ID!) { user(id: $id) { id } }', {}], // missing variable
+    ];
+    for (const [query, variables] of cases) {
+      const result = await wsExecute(client, query, variables);
+      expect({ query, code: result.errors?.[0]?.extensions?.code }).toEqual({ query, code: 'BAD_USER_INPUT' });
+      expect(JSON.stringify(result.errors)).not.toMatch(/stacktrace|\s+at .*\.(js|ts):\d+/);
+    }
+    // The same socket still serves.
+    expect((await wsExecute(client, '{ me { id } }')).data).toEqual({ me: { id: viewer.id } });
+    expect(closes).toEqual([]);
+  } finally {
+    await client.dispose();
   }
 });

@@ -14,7 +14,8 @@ import {
 } from './support';
 
 // One worker and two gateway instances over the same topics, as when several gateways run.
-const service = serviceForThisFile('chat', 2);
+// Its tests send in bursts from one user; the send rate has tests of its own (limits.e2e).
+const service = serviceForThisFile('chat', 2, { SEND_RATE_PER_SECOND: '0' });
 let urlA: string;
 let urlB: string;
 beforeAll(() => void ([urlA, urlB] = service.urls));

@@ -43,8 +43,10 @@ export function toClientError(
     return { ...base, message: STORE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true } };
   }
   const code = formatted.extensions?.code;
-  // graphql-js raises errors about the request itself (a bad argument value, say) without a cause.
-  if ((typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) || (graphqlError && !graphqlError.originalError)) {
+  // graphql-js raises errors about the request itself (a bad argument value, say) without a cause, or with
+  // one of its own: a scalar refusing a variable's value (graphql-ws runs execution where Apollo does not).
+  const raisedByGraphql = graphqlError && (!graphqlError.originalError || graphqlError.originalError instanceof GraphQLError);
+  if ((typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) || raisedByGraphql) {
     return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
   }
   log.error('unexpected error while serving a request', {

@@ -8,9 +8,9 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Admin, Kafka } from 'kafkajs';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -24,6 +24,7 @@ import { PROBE_PATHS, Probes, type ProbePath } from '../observe/probes';
 import { isStoreUnavailable } from '../store/unavailable';
 import { Tokens, type Viewer } from './auth';
 import type { Context, Services } from './context';
+import { DocumentCache } from './documents';
 import { toClientError } from './errors';
 import { REQUEST_LIMITS, bodyTooLarge, requestRules, tooManyOperations } from './limits';
 import { LiveMessages } from './live';
@@ -160,20 +161,22 @@ export class Gateway {
   private serveWebSocket(schema: GraphQLSchema, wsServer: WebSocketServer) {
     const format = (errors: readonly GraphQLError[]) =>
       errors.map((e) => toClientError(e.toJSON(), e, this.log, this.config.production));
-    const rules = requestRules(this.config);
+    const documents = new DocumentCache(schema, requestRules(this.config));
     return useServer<Record<string, unknown> | undefined, { viewer?: Viewer }>(
       {
         schema,
         ...this.metering.websocketExecution(),
-        validate: (served, document) => validate(served, document, [...specifiedRules, ...rules]),
         // graphql-ws's default, made explicit: a socket that never sends connection_init is closed with 4408.
         connectionInitWaitTimeout: REQUEST_LIMITS.connectionInitTimeoutMs,
-        onSubscribe: (ctx) => {
+        onSubscribe: (ctx, _id, payload) => {
           // graphql-ws registers the operation before this runs; an error here ends this one operation, not the socket.
           if (Object.keys(ctx.subscriptions).length > REQUEST_LIMITS.operationsPerSocketMax) {
             const error = tooManyOperations();
             return [new GraphQLError(error.message, { originalError: error })];
           }
+          const parsed = documents.get(payload.query);
+          if ('errors' in parsed) return parsed.errors;
+          return { schema, document: parsed.document, variableValues: payload.variables, operationName: payload.operationName };
         },
         onConnect: async (ctx) => {
           const authorization = ctx.connectionParams?.authorization;
@@ -250,7 +253,10 @@ export class Gateway {
   }
 
   private context(viewer: Viewer | null, authError: UserError | null, receivedAt = performance.now()): Context {
-    return { viewer, authError, em: this.services.orm.em.fork(), services: this.services, receivedAt };
+    const { orm } = this.services;
+    let em: EntityManager | undefined;
+    // Forked on first use: a subscription's context lives as long as it does, and most never read through it again.
+    return { viewer, authError, services: this.services, receivedAt, get em() { return (em ??= orm.em.fork()); } };
   }
 
   /** Stops accepting, lets in-flight requests finish, closes sockets with 1001, leaves its consumer groups. */

@@ -76,11 +76,12 @@ export class MessageResolver {
       const roomId = checkId('roomId', args.roomId as string);
       const afterSeq = (args.afterSeq as number | null | undefined) ?? null;
       if (afterSeq !== null && afterSeq < 0) throw badInput('afterSeq must not be negative');
-      const lastSeq = await requireMembership(ctx.em, viewer.userId, roomId);
+      const orm = ctx.services.orm;
+      // Not ctx.em: the context lives as long as the subscription, and an EntityManager would stay with it (a few KB each).
+      const lastSeq = await requireMembership(orm.em.fork(), viewer.userId, roomId);
       if (afterSeq !== null && afterSeq > lastSeq) {
         throw badInput(`afterSeq ${afterSeq} is past the room's newest message (${lastSeq})`);
       }
-      const orm = ctx.services.orm;
       // Without afterSeq the stream starts after the newest message as of the membership check.
       return ctx.services.live.open(roomId, viewer.userId, afterSeq ?? lastSeq, (from, before) =>
         loadMessages(orm.em.fork(), roomId, viewer.userId, { afterSeq: from, beforeSeq: before, limit: HISTORY_PAGE, fromEnd: false }),
