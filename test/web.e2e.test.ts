@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildWebUi } from '../web/build';
 import { SEND_CHAT, gqlOk, range, roomOfTwo, serviceForThisFile, waitFor, type TestUser } from './support';
 import { TcpProxy } from './tcp-proxy';
+
+/** Debian's Chromium: playwright-core drives it and downloads no browser of its own. */
+const CHROMIUM = '/usr/bin/chromium';
 
 // The web UI in Debian's Chromium against a gateway and worker in this process.
 const service = serviceForThisFile('web');
@@ -20,7 +23,8 @@ let pageErrors: string[] = [];
 beforeAll(async () => {
   await buildWebUi();
   // As root, Chromium runs only without its sandbox.
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 });
 
 afterEach(async () => {
