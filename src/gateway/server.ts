@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -113,6 +114,8 @@ export class Gateway {
           ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
           : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, footer: false }),
         ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer }),
+        // No cache hints are given (chat data is per viewer and live), and the plugin's hook on every resolved field costs reads time.
+        ApolloServerPluginCacheControlDisabled(),
         this.metering.apolloPlugin(),
         // On drain graphql-ws closes every socket with 1001 (going away); clients resume elsewhere with afterSeq.
         { serverWillStart: async () => ({ drainServer: async () => void (await sockets.dispose()) }) },
