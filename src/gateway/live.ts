@@ -10,6 +10,7 @@ import {
 } from '../contracts/records';
 import { errorFields, type Logger } from '../log';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly } from '../kafka/client';
+import { PeriodicCommits } from '../kafka/commits';
 import type { Metrics } from '../observe/metrics';
 
 /** A message as one subscriber sees it. Live messages are new, so nobody has bookmarked them yet. */
@@ -31,6 +32,7 @@ export const HISTORY_PAGE = 500;
  */
 export class LiveMessages {
   private pubsub: KafkaPubSub | null = null;
+  private commits: PeriodicCommits | null = null;
   private readonly groupId: string;
   private readonly streams = new Set<RoomStream>();
   private readonly sessionListeners: ((event: SessionEndedEvent) => void)[] = [];
@@ -52,13 +54,28 @@ export class LiveMessages {
     // The new group starts at the end of the topic; nobody subscribes before start() returns,
     // and a stream fills any hole it sees from the database.
     // KafkaPubSub makes its consumer inside create() and has joined the group when it returns:
-    // hand it a Kafka whose consumer() is watched from the start.
+    // hand it a Kafka whose consumer() is watched from the start, and commits on a timer
+    // (PeriodicCommits) instead of after every batch, which the library's run() cannot be told.
     const kafka = this.kafka;
     const watched = {
       producer: kafka.producer.bind(kafka),
       consumer: (config: ConsumerConfig) => {
         const consumer = kafka.consumer(config);
         this.metrics.watchConsumer('messages', consumer);
+        const commits = (this.commits = new PeriodicCommits(consumer, this.log));
+        const run = consumer.run.bind(consumer);
+        consumer.run = (runConfig) => {
+          const eachMessage = runConfig?.eachMessage;
+          commits.start();
+          return run({
+            ...runConfig,
+            autoCommit: false,
+            eachMessage: eachMessage && (async (payload) => {
+              await eachMessage(payload);
+              commits.processed(payload.topic, payload.partition, payload.message.offset);
+            }),
+          });
+        };
         return consumer;
       },
     } as Pick<Kafka, 'producer' | 'consumer'> as Kafka;
@@ -136,6 +153,7 @@ export class LiveMessages {
     // The library keeps its consumer and producer private and has no close(): reach them by name.
     const { consumer, producer } = this.pubsub as unknown as { consumer: Consumer; producer: Producer };
     this.pubsub = null;
+    this.commits?.stop(); // the group is deleted below: nothing to commit at the end
     await consumer.disconnect();
     await producer.disconnect();
     await deleteGroupQuietly(this.admin, this.groupId, this.log);

@@ -15,6 +15,7 @@ import { ServiceUnavailableError, UserError, isUserErrorCode } from '../errors';
 import { errorFields, type Logger } from '../log';
 import type { Metrics } from '../observe/metrics';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly, runFromNow } from './client';
+import { PeriodicCommits } from './commits';
 
 interface Pending {
   /** null: no reply will come (timed out or shutting down). */
@@ -38,6 +39,7 @@ interface Queued {
 export class CommandBus {
   private readonly producer: Producer;
   private readonly consumer: Consumer;
+  private readonly commits: PeriodicCommits;
   private readonly groupId: string;
   private readonly pending = new Map<string, Pending>();
   private readonly queued: Queued[] = [];
@@ -54,6 +56,7 @@ export class CommandBus {
     this.groupId = `${config.topics.replies}.gateway.${config.instanceId}`;
     this.consumer = kafka.consumer({ ...CONSUMER_DEFAULTS, groupId: this.groupId });
     metrics.watchConsumer('replies', this.consumer);
+    this.commits = new PeriodicCommits(this.consumer, log);
     this.instanceTag = Buffer.from(config.instanceId);
   }
 
@@ -61,8 +64,11 @@ export class CommandBus {
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.config.topics.replies });
+    this.commits.start();
     await runFromNow(this.admin, this.consumer, this.config.topics.replies, {
-      eachMessage: async ({ message }) => {
+      autoCommit: false, // this.commits instead
+      eachMessage: async ({ topic, partition, message }) => {
+        this.commits.processed(topic, partition, message.offset);
         const to = message.headers?.[REPLY_TO_HEADER];
         // Cheap header check first: most replies in a multi-gateway setup are someone else's.
         if (!Buffer.isBuffer(to) || !to.equals(this.instanceTag)) return;
@@ -148,6 +154,7 @@ export class CommandBus {
   /** Callers still waiting get SERVICE_UNAVAILABLE (outcome unknown). */
   async stop(): Promise<void> {
     for (const commandId of [...this.pending.keys()]) this.settle(commandId, null);
+    this.commits.stop(); // the group is this process's alone and is deleted: nothing to commit at the end
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await deleteGroupQuietly(this.admin, this.groupId, this.log);

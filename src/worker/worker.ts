@@ -18,6 +18,7 @@ import {
 import { UserError } from '../errors';
 import { errorFields, type Logger } from '../log';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG } from '../kafka/client';
+import { PeriodicCommits } from '../kafka/commits';
 import { Metrics, type CommandOutcome } from '../observe/metrics';
 import { isStoreUnavailable } from '../store/unavailable';
 import { HANDLERS, type Outcome } from './handlers';
@@ -84,6 +85,7 @@ class StoppedWhileWaiting extends Error {
 export class Worker {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  private readonly commits: PeriodicCommits;
   /** Aborted by stop(): ends a wait for PostgreSQL at once. */
   private readonly stopping = new AbortController();
 
@@ -101,6 +103,7 @@ export class Worker {
       sessionTimeout: WORKER_SESSION_TIMEOUT_MS,
       heartbeatInterval: 1_000,
     });
+    this.commits = new PeriodicCommits(this.consumer, log);
     this.producer = kafka.producer(PRODUCER_CONFIG);
     metrics.watchConsumer('commands', this.consumer);
   }
@@ -110,22 +113,29 @@ export class Worker {
     await this.consumer.connect();
     // A group that never committed starts at the beginning: commands sent before any worker ran are not skipped.
     await this.consumer.subscribe({ topic: this.config.topics.commands, fromBeginning: true });
+    this.commits.start();
     await this.consumer.run({
       // Each partition in order, different partitions side by side: a room's commands share a partition.
       partitionsConsumedConcurrently: this.config.partitions,
       eachBatchAutoResolve: false,
+      autoCommit: false, // this.commits instead
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         for (let i = 0; i < batch.messages.length; i += MAX_CHUNK) {
-          if (!isRunning() || isStale()) return;
+          // Stopping: commit what is done while still in the group, so the successor starts after it.
+          if (!isRunning()) return this.commits.flush();
+          if (isStale()) return;
           const chunk = batch.messages.slice(i, i + MAX_CHUNK);
           const startedAt = performance.now();
           await this.handleChunk(chunk, batch.partition, heartbeat);
           const seconds = (performance.now() - startedAt) / 1000;
           this.metrics.workerBatch(seconds);
           this.log.debug('commands handled', { partition: batch.partition, records: chunk.length, ms: Math.round(seconds * 1000) });
-          resolveOffset(chunk[chunk.length - 1].offset);
+          const last = chunk[chunk.length - 1].offset;
+          resolveOffset(last);
+          this.commits.processed(batch.topic, batch.partition, last);
           await heartbeat();
         }
+        if (!isRunning()) await this.commits.flush();
       },
     });
   }
@@ -136,7 +146,10 @@ export class Worker {
    */
   async stop(): Promise<void> {
     this.stopping.abort();
+    // What is done so far; a chunk still in hand commits itself at the end of its batch, before the group is left.
+    await this.commits.flush();
     await this.consumer.disconnect();
+    this.commits.stop();
     await this.producer.disconnect();
   }
 
