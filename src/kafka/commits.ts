@@ -17,7 +17,7 @@ export const COMMIT_INTERVAL_MS = 1000;
  * events, and live streams drop seqs they already sent.
  */
 export class PeriodicCommits {
-  /** `topic:partition` → the next offset to read there. */
+  /** `topic:partition` → the last offset processed there (the commit names the one after it). */
   private readonly pending = new Map<string, { topic: string; partition: number; offset: string }>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -29,7 +29,7 @@ export class PeriodicCommits {
 
   /** The record at `offset` of this partition was processed. */
   processed(topic: string, partition: number, offset: string): void {
-    this.pending.set(`${topic}:${partition}`, { topic, partition, offset: (BigInt(offset) + 1n).toString() });
+    this.pending.set(`${topic}:${partition}`, { topic, partition, offset });
   }
 
   start(): void {
@@ -40,7 +40,8 @@ export class PeriodicCommits {
   /** Commits what was processed since the last commit; must run while the consumer is still in its group. */
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
-    const offsets = [...this.pending.values()];
+    // Kafka's committed offset is the next one to read. Computed here, once per partition, not per record.
+    const offsets = [...this.pending.values()].map((p) => ({ ...p, offset: (BigInt(p.offset) + 1n).toString() }));
     this.pending.clear();
     try {
       await this.consumer.commitOffsets(offsets);

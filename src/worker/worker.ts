@@ -121,9 +121,7 @@ export class Worker {
       autoCommit: false, // this.commits instead
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         for (let i = 0; i < batch.messages.length; i += MAX_CHUNK) {
-          // Stopping: commit what is done while still in the group, so the successor starts after it.
-          if (!isRunning()) return this.commits.flush();
-          if (isStale()) return;
+          if (!isRunning() || isStale()) break;
           const chunk = batch.messages.slice(i, i + MAX_CHUNK);
           const startedAt = performance.now();
           await this.handleChunk(chunk, batch.partition, heartbeat);
@@ -135,6 +133,7 @@ export class Worker {
           this.commits.processed(batch.topic, batch.partition, last);
           await heartbeat();
         }
+        // Stopping: commit what is done while still in the group, so the successor starts after it.
         if (!isRunning()) await this.commits.flush();
       },
     });
