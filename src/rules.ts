@@ -53,6 +53,18 @@ export function checkEmail(email: string): string {
   return trimmed;
 }
 
+/**
+ * Bidirectional embeddings, overrides and isolates: in a name they can make
+ * what follows it read backwards ("evil\u202Egnp.exe"), so a name may not hold them.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/;
+
+/** A display name: at most LIMITS.displayNameMax characters, no bidirectional controls. */
+export function checkDisplayName(name: string): string {
+  if (BIDI_CONTROLS.test(name)) throw badInput('displayName must not contain bidirectional control characters');
+  return checkMaxLength('displayName', name, LIMITS.displayNameMax);
+}
+
 /** Ids are UUIDs; anything else cannot name an existing object. */
 export function checkId(field: string, id: string): string {
   if (!UUID.test(id)) throw badInput(`${field} is not a valid id`);
@@ -60,7 +72,7 @@ export function checkId(field: string, id: string): string {
 }
 
 export function checkMessageBody(body: string, hasAttachment: boolean): string {
-  if (body.length === 0 && !hasAttachment) throw badInput('body must not be empty');
+  if (body.trim().length === 0 && !hasAttachment) throw badInput('body must not be empty or only white space');
   return checkMaxLength('body', body, LIMITS.bodyMax);
 }
 

@@ -27,7 +27,7 @@ import { Tokens, type Viewer } from './auth';
 import type { Context, Services } from './context';
 import { DocumentCache } from './documents';
 import { toClientError } from './errors';
-import { REQUEST_LIMITS, bodyTooLarge, requestRules, tooManyOperations } from './limits';
+import { PARSE_OPTIONS, REQUEST_LIMITS, bodyTooLarge, requestRules, tooManyOperations, validVariablesPlugin, variablesRefusal } from './limits';
 import { LiveMessages } from './live';
 import { RateLimiter } from './rate-limit';
 import { isTokenRevoked } from './reads';
@@ -108,7 +108,9 @@ export class Gateway {
       // Introspection is refused by requestRules instead (unless config.introspection), over HTTP and graphql-ws with one message.
       introspection: true,
       validationRules: requestRules(this.config),
+      parseOptions: PARSE_OPTIONS,
       plugins: [
+        validVariablesPlugin,
         // A browser's GET of /graphql: Apollo Sandbox in development (subscriptions over graphql-ws at the same URL); in production Apollo's plain page.
         this.config.production
           ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
@@ -179,6 +181,8 @@ export class Gateway {
           }
           const parsed = documents.get(payload.query);
           if ('errors' in parsed) return parsed.errors;
+          const refused = variablesRefusal(payload.variables);
+          if (refused) return [new GraphQLError(refused.message, { originalError: refused })];
           return { schema, document: parsed.document, variableValues: payload.variables, operationName: payload.operationName };
         },
         onConnect: async (ctx) => {

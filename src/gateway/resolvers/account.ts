@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput, notFound, unauthenticated } from '../../errors';
-import { LIMITS, checkEmail, checkId, checkMaxLength, checkPageSize, checkPassword, normalizeUsername } from '../../rules';
+import { LIMITS, checkDisplayName, checkEmail, checkId, checkMaxLength, checkPageSize, checkPassword, normalizeUsername } from '../../rules';
 import { hashPassword, passwordMatches } from '../auth';
 import { requireViewer, type Context } from '../context';
 import { loadUser, searchUsers } from '../reads';
@@ -20,7 +20,7 @@ export class AccountResolver {
   async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: Context): Promise<AuthPayloadType> {
     const username = normalizeUsername(input.username);
     checkPassword(input.password);
-    const displayName = checkMaxLength('displayName', (input.displayName ?? '').trim() || username, LIMITS.displayNameMax);
+    const displayName = checkDisplayName((input.displayName ?? '').trim() || username);
     const email = input.email ? checkEmail(input.email) : null;
     const userId = randomUUID();
     // Only the hash travels through Kafka; the password never leaves this process.
