@@ -105,6 +105,9 @@ export class Gateway {
       schema,
       formatError: format,
       includeStacktraceInErrorResponses: false,
+      // main.ts owns SIGINT/SIGTERM. Apollo's own handlers (on unless NODE_ENV=test) raced ours: its stop()
+      // and ours waited on each other and the process never exited.
+      stopOnTerminationSignals: false,
       // Introspection is refused by requestRules instead (unless config.introspection), over HTTP and graphql-ws with one message.
       introspection: true,
       validationRules: requestRules(this.config),
