@@ -25,9 +25,13 @@ test('the emitted schema is a compatible superset of the contract (what ../share
   expect(findBreakingChanges(contract, served).map((b) => `${b.type}: ${b.description}`)).toEqual([]);
 });
 
-// Fails rather than skips without the shared contract: a copy nobody compares can drift unseen.
-test('schema/contract.graphql is the shared contract (copy it over when it changes)', () => {
+// Fails rather than skips without the shared contract: a copy nobody compares can drift unseen. The shared
+// contract may be a newer version than the one this code serves (version 2 is being built, issues 15-19),
+// but a newer version only adds: nothing the copy promises may be missing from it or changed.
+test('schema/contract.graphql is the shared contract or an earlier version of it (copy it over once the new version is served)', () => {
   const shared = sharedContract();
   if (!shared) throw new Error(`no shared/api/contract.graphql in any folder above ${join(__dirname, '..')}: check the clone out beside the team's shared folder`);
-  expect(readFileSync(CONTRACT_COPY, 'utf8')).toBe(readFileSync(shared, 'utf8'));
+  const copy = buildSchema(readFileSync(CONTRACT_COPY, 'utf8'));
+  const newest = buildSchema(readFileSync(shared, 'utf8'));
+  expect(findBreakingChanges(copy, newest).map((b) => `${b.type}: ${b.description}`)).toEqual([]);
 });
