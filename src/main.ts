@@ -87,6 +87,6 @@ async function main(mode: string): Promise<void> {
 
 main(process.argv[2] ?? 'all').catch((err) => {
   if (err instanceof ConfigError) console.error(err.message);
-  else log.error('could not start', { ...errorFields(err), stack: (err as Error).stack });
+  else log.error('could not start', errorFields(err, { stack: true }));
   process.exit(1);
 });
