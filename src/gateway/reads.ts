@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, forbidden, notFound } from '../errors';
 import { checkPageSize, parseSeqCursor, seqPageInfo } from '../rules';
 import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type Row } from '../store/rows';
-import type { ViewedMessage } from './live';
+import type { ViewedMessage } from '../contracts/records';
 import { MessageType, RoomType, UserType, type MessageConnectionType } from './types';
 
 /**

@@ -2,7 +2,8 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from
 import { badInput } from '../../errors';
 import { LIMITS, checkAttachment, checkId, checkMaxLength, checkMessageBody } from '../../rules';
 import { requireViewer, type Context } from '../context';
-import { HISTORY_PAGE, type ViewedMessage } from '../live';
+import type { ViewedMessage } from '../../contracts/records';
+import { HISTORY_PAGE } from '../../live/room-stream';
 import { loadBookmarks, loadMessages, messagesPage, requireMembership } from '../reads';
 import { MessageConnectionType, MessageType, SendChatInput } from '../types';
 
@@ -83,7 +84,7 @@ export class MessageResolver {
         throw badInput(`afterSeq ${afterSeq} is past the room's newest message (${lastSeq})`);
       }
       // Without afterSeq the stream starts after the newest message as of the membership check.
-      return ctx.services.live.open(roomId, viewer.userId, afterSeq ?? lastSeq, (from, before) =>
+      return ctx.services.live.openRoom(roomId, viewer.userId, afterSeq ?? lastSeq, (from, before) =>
         loadMessages(orm.em.fork(), roomId, viewer.userId, { afterSeq: from, beforeSeq: before, limit: HISTORY_PAGE, fromEnd: false }),
       );
     },
