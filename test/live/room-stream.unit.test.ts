@@ -36,7 +36,7 @@ class FakeStore {
     for (let seq = from; seq <= to; seq++) this.add(message(seq));
   }
 
-  readonly history = async (afterSeq: number, beforeSeq?: number): Promise<ViewedMessage[]> => {
+  history = async (afterSeq: number, beforeSeq?: number): Promise<ViewedMessage[]> => {
     this.pagesRead++;
     await Promise.resolve(); // a real read answers later
     if (this.failWith) throw this.failWith;
@@ -66,7 +66,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 function open(store: FakeStore, afterSeq: number) {
   const closed = { count: 0 };
-  const stream = new RoomStream(store.history, VIEWER, afterSeq, () => closed.count++);
+  const stream = new RoomStream((after, before) => store.history(after, before), VIEWER, afterSeq, () => closed.count++);
   return { stream, closed };
 }
 
@@ -158,6 +158,29 @@ describe('RoomStream', () => {
     const pagesBefore = store.pagesRead;
     expect(await take(stream, total)).toEqual(range(1, total));
     expect(store.pagesRead).toBeGreaterThan(pagesBefore); // the dropped ones came from the store
+  });
+
+  test('the buffer dropped while a page is being read: the stream reads on to the newest message, missing nothing', async () => {
+    const store = new FakeStore();
+    store.addRange(1, 3);
+    const { stream } = open(store, 0);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const read = store.history;
+    store.history = async (afterSeq, beforeSeq) => {
+      await gate;
+      return read(afterSeq, beforeSeq);
+    };
+    const first = stream.next(); // starts reading the stored messages, held at the gate
+    await settle();
+    const total = LIVE_BUFFER_MAX + 10;
+    for (let seq = 4; seq <= total; seq++) {
+      store.add(message(seq));
+      stream.push(event(message(seq)));
+    }
+    release();
+    expect(seqOf((await first).value as RoomItem)).toBe(1);
+    expect(await take(stream, total - 1)).toEqual(range(2, total));
   });
 
   test("ends at the viewer's own LEFT message, not at someone else's", async () => {
