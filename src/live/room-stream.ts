@@ -35,7 +35,8 @@ type Waiter = { resolve(result: IteratorResult<RoomItem>): void; reject(err: unk
  * holds at most one page and LIVE_BUFFER_MAX live events.
  *
  * The caller subscribes to the room's live events before the first next(),
- * so nothing falls between the stored messages and the live ones.
+ * so nothing falls between the stored messages and the live ones. One next()
+ * at a time, as `for await` and graphql-js call it.
  */
 export class RoomStream implements AsyncIterableIterator<RoomItem> {
   /** Live events not yet looked at, at most LIVE_BUFFER_MAX. */
