@@ -56,3 +56,10 @@ export function toClientError(
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
 }
+
+const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The code a client is shown for `error`, by toClientError, without logging (metrics label outcomes with it). */
+export function clientCode(error: GraphQLError): string {
+  return String(toClientError(error.toJSON(), error, SILENT, true).extensions?.code);
+}

@@ -1,7 +1,8 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { AttachmentRecord, MessageKind, PublicUser } from '../contracts/records';
 import { seqPageInfo, type SeqRange } from '../rules';
-import type { RoomView, ViewedMessage } from '../store/reads';
+import type { ViewedMessage } from '../contracts/records';
+import type { RoomView } from '../store/reads';
 import { DateTimeScalar } from './scalars';
 
 /**

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { MessageRecord, PublicUser } from '../contracts/records';
+import type { PublicUser, ViewedMessage } from '../contracts/records';
 import { forbidden, notFound } from '../errors';
 import type { SeqRange } from '../rules';
 import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type Row } from './rows';
@@ -12,12 +12,6 @@ import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type 
 
 /** A user as a viewer sees them: `email` is the user's own only when the viewer is that user, else null. */
 export type ViewedUser = PublicUser & { email: string | null };
-
-/** A message as one viewer sees it. */
-export interface ViewedMessage {
-  message: MessageRecord;
-  bookmarked: boolean;
-}
 
 /** A room as one of its members sees it. */
 export interface RoomView {

@@ -1,8 +1,9 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { checkAfterSeq, checkId, checkPageArgs, checkSendChat } from '../../rules';
-import { loadBookmarks, loadMessagePage, loadMessages, requireMembership, type ViewedMessage } from '../../store/reads';
+import type { ViewedMessage } from '../../contracts/records';
+import { loadBookmarks, loadMessagePage, loadMessages, requireMembership } from '../../store/reads';
 import { requireViewer, type Context } from '../context';
-import { HISTORY_PAGE } from '../live';
+import { HISTORY_PAGE } from '../../live/room-stream';
 import { MessageConnectionType, MessageType, SendChatInput } from '../types';
 
 async function setBookmark(ctx: Context, messageId: string, bookmarked: boolean): Promise<MessageType> {
@@ -68,7 +69,7 @@ export class MessageResolver {
       const lastSeq = await requireMembership(orm.em.fork(), viewer.userId, roomId);
       // Without afterSeq the stream starts after the newest message as of the membership check.
       const from = checkAfterSeq(args.afterSeq as number | null | undefined, lastSeq);
-      return ctx.services.live.open(roomId, viewer.userId, from, (afterSeq, beforeSeq) =>
+      return ctx.services.live.openRoom(roomId, viewer.userId, from, (afterSeq, beforeSeq) =>
         loadMessages(orm.em.fork(), viewer.userId, roomId, { afterSeq, beforeSeq, limit: HISTORY_PAGE, fromEnd: false }),
       );
     },
