@@ -201,6 +201,9 @@ async function main(): Promise<void> {
       LOG_QUIET: '1',
       // The senders are few and fast by design: the per-user send rate would measure itself, not the service.
       SEND_RATE_PER_SECOND: '0',
+      // All the load generator's clients come from 127.0.0.1.
+      SIGN_UP_RATE_PER_ADDRESS: '0',
+      LOGIN_RATE_PER_ADDRESS: '0',
     };
     processes.push(await startProcess('worker', env));
     const gateway = await startProcess('gateway', env);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import proxyAddr from 'proxy-addr';
 
 /** Every environment variable the service reads (docker-compose.yml is checked against this list). */
 export const CONFIG_ENV_VARS = [
@@ -19,6 +20,10 @@ export const CONFIG_ENV_VARS = [
   'SEND_RATE_BURST',
   'LOG_LEVEL',
   'METRICS_PORT',
+  'TRUST_PROXY',
+  'SIGN_UP_RATE_PER_ADDRESS',
+  'LOGIN_RATE_PER_ADDRESS',
+  'LOGIN_FAILURES_PER_ACCOUNT',
 ] as const;
 
 type Env = Partial<Record<(typeof CONFIG_ENV_VARS)[number], string>>;
@@ -52,6 +57,10 @@ export interface Config {
   logLevel: LogLevel;
   /** Where a process without a gateway (a worker) serves /metrics; null: not served. The gateway serves it on PORT. */
   metricsPort: number | null;
+  /** Proxies whose X-Forwarded-For names the client (addresses, CIDRs, or loopback / linklocal / uniquelocal); empty: none. */
+  trustProxy: string[];
+  /** Per gateway: sign-ups per client address an hour, logins per address a minute, wrong passwords per account in 15 minutes; 0 turns one off. */
+  authRate: { signUpsPerAddressPerHour: number; loginsPerAddressPerMinute: number; loginFailuresPerAccount: number };
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -175,6 +184,17 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
   const introspection = bool('GRAPHQL_INTROSPECTION', !production);
   const sendRate = { perSecond: int('SEND_RATE_PER_SECOND', 10, 0, 1_000_000), burst: int('SEND_RATE_BURST', 20, 1, 1_000_000) };
   const metricsPort = env.METRICS_PORT ? int('METRICS_PORT', 0, 0, 65535) : null;
+  const trustProxy = (env.TRUST_PROXY ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  try {
+    proxyAddr.compile(trustProxy);
+  } catch (err) {
+    problems.push(`TRUST_PROXY must list addresses, CIDRs, loopback, linklocal or uniquelocal: ${(err as Error).message}`);
+  }
+  const authRate = {
+    signUpsPerAddressPerHour: int('SIGN_UP_RATE_PER_ADDRESS', 20, 0, 1_000_000),
+    loginsPerAddressPerMinute: int('LOGIN_RATE_PER_ADDRESS', 60, 0, 1_000_000),
+    loginFailuresPerAccount: int('LOGIN_FAILURES_PER_ACCOUNT', 10, 0, 1_000_000),
+  };
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
 
@@ -196,5 +216,7 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     sendRate: Object.freeze(sendRate),
     logLevel,
     metricsPort,
+    trustProxy: Object.freeze(trustProxy) as string[],
+    authRate: Object.freeze(authRate),
   });
 }

@@ -83,3 +83,14 @@ test('production refuses a published or weak JWT_SECRET', () => {
   }
   expect(loadConfig({ ...production, JWT_SECRET: 'q8Vd2LxT0mZr5NcB7wYk3HsJ9pGa4EuF' }).jwtSecret).toBe('q8Vd2LxT0mZr5NcB7wYk3HsJ9pGa4EuF');
 });
+
+test('TRUST_PROXY and the sign-up and login limits: defaults, lists and nonsense', () => {
+  const quiet = () => undefined;
+  expect(loadConfig({}, quiet)).toMatchObject({
+    trustProxy: [],
+    authRate: { signUpsPerAddressPerHour: 20, loginsPerAddressPerMinute: 60, loginFailuresPerAccount: 10 },
+  });
+  expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }, quiet).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+  expect(() => loadConfig({ TRUST_PROXY: 'my-balancer' }, quiet)).toThrow(/TRUST_PROXY must list addresses/);
+  expect(() => loadConfig({ LOGIN_FAILURES_PER_ACCOUNT: '-1' }, quiet)).toThrow(/LOGIN_FAILURES_PER_ACCOUNT must be an integer from 0/);
+});

@@ -20,6 +20,9 @@ export function testConfig(prefix: string, env: Record<string, string> = {}): Co
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_PARTITIONS: '3',
       PORT: '0',
+      // Every test client comes from 127.0.0.1: per-address limits would throttle the whole suite as one client.
+      SIGN_UP_RATE_PER_ADDRESS: '0',
+      LOGIN_RATE_PER_ADDRESS: '0',
       ...env,
     },
     () => undefined,

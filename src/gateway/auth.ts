@@ -1,26 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { hash, verify, type Options as Argon2Options } from '@node-rs/argon2';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { Config } from '../config';
 import { unauthenticated } from '../errors';
 
 const ALGORITHM = 'HS256';
 const ISSUER = 'kafka-chat';
-/** argon2id (the package's `Algorithm.Argon2id`, a const enum that transpile-only builds cannot read) at OWASP's minimum cost. */
-const ARGON2: Argon2Options = { algorithm: 2 as Argon2Options['algorithm'], memoryCost: 19_456, timeCost: 2, parallelism: 1 };
-
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2);
-}
-
-/** Verified even for unknown users (against this hash), so response time does not tell names apart. */
-let unknownUserHash: Promise<string> | undefined;
-
-export async function passwordMatches(storedHash: string | null, password: string): Promise<boolean> {
-  unknownUserHash ??= hash('no user has this password', ARGON2);
-  const ok = await verify(storedHash ?? (await unknownUserHash), password).catch(() => false);
-  return ok && storedHash !== null;
-}
 
 export interface Viewer {
   userId: string;

@@ -3,7 +3,9 @@ import { unauthenticated, type UserError } from '../errors';
 import type { CommandBus } from '../kafka/command-bus';
 import type { EventRouter } from '../live/router';
 import type { Tokens, Viewer } from './auth';
+import type { Passwords } from './passwords';
 import type { RateLimiter } from './rate-limit';
+import type { AuthThrottles } from './throttles';
 
 /** What the resolvers use: reads go to PostgreSQL, writes to the command bus. */
 export interface Services {
@@ -14,6 +16,10 @@ export interface Services {
   tokens: Tokens;
   /** sendChat's per-user limit (config.sendRate), checked before the command is produced. */
   sendRate: RateLimiter;
+  /** Sign-up and login limits per address and account, checked before any password is hashed. */
+  authThrottles: AuthThrottles;
+  /** Password hashing, bounded so that it cannot take every core. */
+  passwords: Passwords;
 }
 
 export interface Context {
@@ -25,6 +31,8 @@ export interface Context {
   services: Services;
   /** performance.now() when the request came in, before its token was checked: its metrics count from here. */
   receivedAt: number;
+  /** The client's address (behind trusted proxies, the one they forwarded). */
+  clientAddress: string;
 }
 
 export function requireViewer(ctx: Context): Viewer {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -31,9 +31,11 @@ import type { Context, Services } from './context';
 import { DocumentCache } from './documents';
 import { clientCode, toClientError } from './errors';
 import { PARSE_OPTIONS, REQUEST_LIMITS, bodyTooLarge, requestRules, tooManyOperations, validVariablesPlugin, variablesRefusal } from './limits';
+import { Passwords } from './passwords';
 import { RateLimiter } from './rate-limit';
 import { isTokenRevoked } from '../store/reads';
 import { buildChatSchema } from './schema';
+import { AuthThrottles, clientAddressOf } from './throttles';
 import { SocketRegistry } from './sockets';
 import { webUi } from './web-ui';
 
@@ -58,6 +60,7 @@ export class Gateway {
   private readonly events: KafkaEvents;
   private readonly auth: Authenticator;
   private readonly sockets = new SocketRegistry();
+  private readonly clientAddress: (req: IncomingMessage) => string;
   private readonly probes: Probes;
   private readonly metering: GraphqlMetering;
 
@@ -80,7 +83,10 @@ export class Gateway {
       live: new EventRouter(this.events, log, metrics),
       tokens,
       sendRate: new RateLimiter(config.sendRate),
+      authThrottles: new AuthThrottles(config.authRate),
+      passwords: new Passwords(),
     };
+    this.clientAddress = clientAddressOf(config.trustProxy);
     this.httpServer = createServer();
   }
 
@@ -146,7 +152,7 @@ export class Gateway {
       GRAPHQL_PATH,
       express.json({ limit: REQUEST_LIMITS.bodyBytesMax }),
       expressMiddleware(this.apollo, {
-        context: ({ req }) => this.httpContext(req.headers.authorization),
+        context: ({ req }) => this.httpContext(req.headers.authorization, this.clientAddress(req)),
       }),
     );
     // The web UI's files at / (web/build.ts bundles them); a GET of /graphql stays with Apollo above.
@@ -212,7 +218,7 @@ export class Gateway {
             return false;
           }
         },
-        context: (ctx) => this.context(ctx.extra.viewer ?? null, null),
+        context: (ctx) => this.context(ctx.extra.viewer ?? null, null, this.clientAddress(ctx.extra.request)),
         onError: (_ctx, _id, _payload, errors) => format(errors),
         onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
       },
@@ -221,13 +227,13 @@ export class Gateway {
   }
 
   /** A refused token is not an error yet: signUp and login need none; operations that do raise it. */
-  private async httpContext(authorization: string | undefined): Promise<Context> {
+  private async httpContext(authorization: string | undefined, clientAddress: string): Promise<Context> {
     const receivedAt = performance.now();
-    if (!authorization) return this.context(null, null, receivedAt);
+    if (!authorization) return this.context(null, null, clientAddress, receivedAt);
     try {
-      return this.context(await this.auth.authenticate(authorization), null, receivedAt);
+      return this.context(await this.auth.authenticate(authorization), null, clientAddress, receivedAt);
     } catch (err) {
-      if (err instanceof UserError) return this.context(null, err, receivedAt);
+      if (err instanceof UserError) return this.context(null, err, clientAddress, receivedAt);
       if (isStoreUnavailable(err)) {
         // The whole request fails with 503; toClientError turns the cause into SERVICE_UNAVAILABLE.
         throw new GraphQLError('database unavailable while checking the token', {
@@ -239,11 +245,11 @@ export class Gateway {
     }
   }
 
-  private context(viewer: Viewer | null, authError: UserError | null, receivedAt = performance.now()): Context {
+  private context(viewer: Viewer | null, authError: UserError | null, clientAddress: string, receivedAt = performance.now()): Context {
     const { orm } = this.services;
     let em: EntityManager | undefined;
     // Forked on first use: a subscription's context lives as long as it does, and most never read through it again.
-    return { viewer, authError, services: this.services, receivedAt, get em() { return (em ??= orm.em.fork()); } };
+    return { viewer, authError, services: this.services, receivedAt, clientAddress, get em() { return (em ??= orm.em.fork()); } };
   }
 
   /** Stops accepting, lets in-flight requests finish, closes sockets with 1001, leaves its consumer groups. */

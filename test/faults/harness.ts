@@ -33,7 +33,16 @@ export interface ServiceEnv {
 /** One role of the service as a real process, configured for the fault suite. */
 export function startProcess(role: ProcessRole, env: ServiceEnv): Promise<ServiceProcess> {
   // SEND_RATE_PER_SECOND=0: each sender sends as fast as it can (and resends), which the per-user limit would refuse.
-  return startServiceProcess(role, { ...env, JWT_SECRET, KAFKA_PARTITIONS: '6', COMMAND_TIMEOUT_MS: '5000', SEND_RATE_PER_SECOND: '0' });
+  // Every client comes from 127.0.0.1, which the per-address limits would take for one client.
+  return startServiceProcess(role, {
+    ...env,
+    JWT_SECRET,
+    KAFKA_PARTITIONS: '6',
+    COMMAND_TIMEOUT_MS: '5000',
+    SEND_RATE_PER_SECOND: '0',
+    SIGN_UP_RATE_PER_ADDRESS: '0',
+    LOGIN_RATE_PER_ADDRESS: '0',
+  });
 }
 
 /** The users and rooms of one scenario: every sender is a member of every room. */

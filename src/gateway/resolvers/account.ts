@@ -3,7 +3,6 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput, notFound, unauthenticated } from '../../errors';
 import { LIMITS, checkId, checkMaxLength, checkPageSize, checkSignUp } from '../../rules';
 import { findLogin, loadUser, searchUsers } from '../../store/reads';
-import { hashPassword, passwordMatches } from '../auth';
 import { requireViewer, type Context } from '../context';
 import { AuthPayloadType, SignUpInput, UserType } from '../types';
 
@@ -19,9 +18,10 @@ export class AccountResolver {
   @Mutation(() => AuthPayloadType, { description: 'CONFLICT when the username is taken.' })
   async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: Context): Promise<AuthPayloadType> {
     const { username, displayName, email } = checkSignUp(input);
+    await ctx.services.authThrottles.signUp(ctx.clientAddress);
     const userId = randomUUID();
     // Only the hash travels through Kafka; the password never leaves this process.
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await ctx.services.passwords.hash(input.password);
     await ctx.services.bus.send('SignUp', userId, null, { userId, username, passwordHash, displayName, email });
     return authPayload(ctx, userId);
   }
@@ -34,10 +34,17 @@ export class AccountResolver {
     @Arg('password', () => String) password: string,
     @Ctx() ctx: Context,
   ): Promise<AuthPayloadType> {
-    const found = await findLogin(ctx.em, username.trim().toLowerCase());
-    // Hashed even without such a user (passwordMatches takes null), so the answer's time does not tell which was wrong.
-    const ok = await passwordMatches(found?.passwordHash ?? null, password);
-    if (!found || !ok) throw unauthenticated('wrong username or password');
+    const name = username.trim().toLowerCase();
+    const { authThrottles, passwords } = ctx.services;
+    await authThrottles.login(ctx.clientAddress, name);
+    const found = await findLogin(ctx.em, name);
+    // Hashed even without such a user (matches takes null), so the answer's time does not tell which was wrong.
+    const ok = await passwords.matches(found?.passwordHash ?? null, password);
+    if (!found || !ok) {
+      await authThrottles.loginFailed(name);
+      throw unauthenticated('wrong username or password');
+    }
+    await authThrottles.loginSucceeded(name);
     const { userId } = found;
     await ctx.services.bus.send('RecordLogin', userId, userId, { userId });
     return authPayload(ctx, userId);
