@@ -204,6 +204,7 @@ async function main(): Promise<void> {
       // All the load generator's clients come from 127.0.0.1.
       SIGN_UP_RATE_PER_ADDRESS: '0',
       LOGIN_RATE_PER_ADDRESS: '0',
+      REQUEST_RATE_PER_ADDRESS: '0',
     };
     processes.push(await startProcess('worker', env));
     const gateway = await startProcess('gateway', env);

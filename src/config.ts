@@ -24,6 +24,7 @@ export const CONFIG_ENV_VARS = [
   'SIGN_UP_RATE_PER_ADDRESS',
   'LOGIN_RATE_PER_ADDRESS',
   'LOGIN_FAILURES_PER_ACCOUNT',
+  'REQUEST_RATE_PER_ADDRESS',
 ] as const;
 
 type Env = Partial<Record<(typeof CONFIG_ENV_VARS)[number], string>>;
@@ -61,6 +62,8 @@ export interface Config {
   trustProxy: string[];
   /** Per gateway: sign-ups per client address an hour, logins per address a minute, wrong passwords per account in 15 minutes; 0 turns one off. */
   authRate: { signUpsPerAddressPerHour: number; loginsPerAddressPerMinute: number; loginFailuresPerAccount: number };
+  /** HTTP requests per client address a second, per gateway; 0 turns it off. */
+  requestRatePerAddress: number;
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -195,6 +198,7 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     loginsPerAddressPerMinute: int('LOGIN_RATE_PER_ADDRESS', 60, 0, 1_000_000),
     loginFailuresPerAccount: int('LOGIN_FAILURES_PER_ACCOUNT', 10, 0, 1_000_000),
   };
+  const requestRatePerAddress = int('REQUEST_RATE_PER_ADDRESS', 50, 0, 1_000_000);
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
 
@@ -218,5 +222,6 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     metricsPort,
     trustProxy: Object.freeze(trustProxy) as string[],
     authRate: Object.freeze(authRate),
+    requestRatePerAddress,
   });
 }

@@ -23,6 +23,7 @@ export function testConfig(prefix: string, env: Record<string, string> = {}): Co
       // Every test client comes from 127.0.0.1: per-address limits would throttle the whole suite as one client.
       SIGN_UP_RATE_PER_ADDRESS: '0',
       LOGIN_RATE_PER_ADDRESS: '0',
+      REQUEST_RATE_PER_ADDRESS: '0',
       ...env,
     },
     () => undefined,

@@ -35,7 +35,7 @@ import { Passwords } from './passwords';
 import { RateLimiter } from './rate-limit';
 import { isTokenRevoked } from '../store/reads';
 import { buildChatSchema } from './schema';
-import { AuthThrottles, clientAddressOf } from './throttles';
+import { AuthThrottles, RequestRate, clientAddressOf } from './throttles';
 import { SocketRegistry } from './sockets';
 import { webUi } from './web-ui';
 
@@ -148,8 +148,17 @@ export class Gateway {
       const answer = await this.probes.answer(req.path as ProbePath);
       res.status(answer.status).type(answer.contentType).send(answer.body);
     });
+    const requestRate = new RequestRate(this.config.requestRatePerAddress);
     app.use(
       GRAPHQL_PATH,
+      // Before the body is read: a flood from one address costs little to refuse.
+      (req: Request, res: Response, next: NextFunction) => {
+        void requestRate.take(this.clientAddress(req)).then((refused) => {
+          if (!refused) return next();
+          res.status(429).set('retry-after', String(Math.ceil(refused.retryAfter)));
+          res.json({ errors: [{ message: refused.message, extensions: { ...refused.details, code: refused.code } }] });
+        }, next);
+      },
       express.json({ limit: REQUEST_LIMITS.bodyBytesMax }),
       expressMiddleware(this.apollo, {
         context: ({ req }) => this.httpContext(req.headers.authorization, this.clientAddress(req)),

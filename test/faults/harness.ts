@@ -42,6 +42,7 @@ export function startProcess(role: ProcessRole, env: ServiceEnv): Promise<Servic
     SEND_RATE_PER_SECOND: '0',
     SIGN_UP_RATE_PER_ADDRESS: '0',
     LOGIN_RATE_PER_ADDRESS: '0',
+    REQUEST_RATE_PER_ADDRESS: '0',
   });
 }
 
