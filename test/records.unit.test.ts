@@ -1,4 +1,5 @@
-import { RecordFormatError, SESSIONS_CHANNEL, eventRoute, parseCommand, type MessageRecord } from '../src/contracts/records';
+import { parseCommand } from '../src/contracts/commands';
+import { RecordFormatError, SESSIONS_CHANNEL, eventRoute, type MessageRecord } from '../src/contracts/records';
 
 const valid = {
   v: 1,

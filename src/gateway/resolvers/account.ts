@@ -25,7 +25,7 @@ export class AccountResolver {
     const userId = randomUUID();
     // Only the hash travels through Kafka; the password never leaves this process.
     const passwordHash = await hashPassword(input.password);
-    await ctx.services.bus.send('SignUp', userId, null, { userId, username, passwordHash, displayName, email });
+    await ctx.services.bus.send('SignUp', null, { userId, username, passwordHash, displayName, email });
     return authPayload(ctx, userId);
   }
 
@@ -43,14 +43,14 @@ export class AccountResolver {
     const ok = await passwordMatches((row?.password_hash as string | undefined) ?? null, password);
     if (!row || !ok) throw unauthenticated('wrong username or password');
     const userId = String(row.id);
-    await ctx.services.bus.send('RecordLogin', userId, userId, { userId });
+    await ctx.services.bus.send('RecordLogin', userId, { userId });
     return authPayload(ctx, userId);
   }
 
   @Mutation(() => Boolean, { description: 'Revokes the token it is called with; later use of it is UNAUTHENTICATED.' })
   async logout(@Ctx() ctx: Context): Promise<boolean> {
     const viewer = requireViewer(ctx);
-    await ctx.services.bus.send('Logout', viewer.userId, viewer.userId, {
+    await ctx.services.bus.send('Logout', viewer.userId, {
       tokenId: viewer.tokenId,
       expiresAt: viewer.expiresAt.toISOString(),
     });
@@ -61,7 +61,7 @@ export class AccountResolver {
   async updateStatus(@Arg('statusMessage', () => String) statusMessage: string, @Ctx() ctx: Context): Promise<UserType> {
     const viewer = requireViewer(ctx);
     const status = checkMaxLength('statusMessage', statusMessage.trim(), LIMITS.statusMax);
-    await ctx.services.bus.send('UpdateStatus', viewer.userId, viewer.userId, { statusMessage: status });
+    await ctx.services.bus.send('UpdateStatus', viewer.userId, { statusMessage: status });
     return this.me(ctx);
   }
 
