@@ -1,6 +1,7 @@
 import type { Command, CommandEnvelope, CommandType } from '../contracts/commands';
 import { UserError } from '../errors';
 import * as account from '../store/commands/account';
+import { appendMessages } from '../store/commands/common';
 import * as friends from '../store/commands/friends';
 import * as messages from '../store/commands/messages';
 import * as rooms from '../store/commands/rooms';
@@ -26,6 +27,7 @@ interface Handler<T extends CommandType, S, W> {
 const handler = <T extends CommandType, S, W>(h: Handler<T, S, W>) => h;
 const nothingToLoad = async () => null;
 
+// `any`: each handler's state and writes are its own; handler() checks that its three parts agree.
 const HANDLERS: { [T in CommandType]: Handler<T, any, any> } = {
   SignUp: handler({ load: account.loadSignUp, decide: decideSignUp, apply: account.insertUser }),
   RecordLogin: handler({ load: nothingToLoad, decide: decideRecordLogin, apply: account.recordLogin }),
@@ -37,7 +39,7 @@ const HANDLERS: { [T in CommandType]: Handler<T, any, any> } = {
   InviteToRoom: handler({ load: rooms.loadInvite, decide: decideInviteToRoom, apply: rooms.invite }),
   LeaveRoom: handler({ load: rooms.loadLeave, decide: decideLeaveRoom, apply: rooms.leave }),
   MarkRead: handler({ load: rooms.loadMarkRead, decide: decideMarkRead, apply: rooms.moveReadMarker }),
-  SendChat: handler({ load: messages.loadSendChat, decide: decideSendChat, apply: messages.appendMessages }),
+  SendChat: handler({ load: messages.loadSendChat, decide: decideSendChat, apply: appendMessages }),
   Bookmark: handler({ load: messages.loadBookmark, decide: decideBookmark, apply: messages.setBookmark }),
 };
 

@@ -61,7 +61,7 @@ const MAX_CONFLICT_ATTEMPTS = 5;
 /** Most commands applied in one transaction. */
 const MAX_CHUNK = 100;
 
-/** Pause between attempts at a command while PostgreSQL is unreachable: doubling from the first to the cap. */
+/** Pause between attempts while the store fails retriably (unreachable, a conflict): doubling from the first to the cap. */
 const STORE_RETRY_FIRST_MS = 200;
 const STORE_RETRY_MAX_MS = 2000;
 

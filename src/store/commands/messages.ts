@@ -38,5 +38,3 @@ export async function setBookmark(tx: Tx, { userId, messageId, bookmarked }: Boo
     await tx.execute('delete from bookmarks where user_id = ? and message_id = ?', [userId, messageId]);
   }
 }
-
-export { appendMessages } from './common';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CommandEnvelope, CommandEvent, CommandResults, CommandType } from '../../contracts/commands';
-import { RECORD_VERSION, type MessageEvent, type MessageRecord, type PublicUser, type SystemEventRecord } from '../../contracts/records';
+import { RECORD_VERSION, type MessageEvent, type MessageRecord, type SystemEventRecord } from '../../contracts/records';
 import { forbidden, notFound, type UserError } from '../../errors';
 
 /**
@@ -56,5 +56,3 @@ export function systemMessage(
 
 export const messageEvent = (message: MessageRecord): MessageEvent => ({ v: RECORD_VERSION, type: 'message', message });
 
-/** A user's public record for a system message text: their display name. */
-export const nameOf = (user: PublicUser | undefined): string => user?.displayName ?? 'someone';
