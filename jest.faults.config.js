@@ -1,11 +1,12 @@
-/** The fault-injection suite (`npm run test:faults`): real processes, one scenario at a time. */
-const base = require('./jest.config');
+/** The fault-injection suite (`npm run test:faults`): real processes, one scenario at a time, on the e2e tests' services. */
+const { projects } = require('./jest.config');
+const e2e = projects.find((project) => project.displayName === 'e2e');
 
 module.exports = {
-  ...base,
+  ...e2e,
+  displayName: 'faults',
   roots: ['<rootDir>/test/faults'],
   testMatch: ['**/*.fault.test.ts'],
-  testPathIgnorePatterns: [],
   testTimeout: 10 * 60_000,
   maxWorkers: 1,
 };

@@ -20,23 +20,13 @@ import express from 'express';
 import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { MessageRecord, PublicUser } from '../src/contracts/records';
 import { UserError, badInput, conflict, forbidden, notFound, unauthenticated } from '../src/errors';
 import { toClientError } from '../src/gateway/errors';
 import { DateTimeScalar } from '../src/gateway/scalars';
+import { MessageConnectionType, MessageType, RoomType, UserType } from '../src/gateway/types';
 import { createLogger } from '../src/log';
-import {
-  LIMITS,
-  checkAttachment,
-  checkEmail,
-  checkId,
-  checkMaxLength,
-  checkMessageBody,
-  checkPageSize,
-  checkPassword,
-  normalizeUsername,
-  parseSeqCursor,
-  seqPageInfo,
-} from '../src/rules';
+import { checkAfterSeq, checkId, checkMemberIds, checkPageArgs, checkRoomName, checkSendChat, checkSignUp } from '../src/rules';
 
 const GRAPHQL_PATH = '/graphql';
 /** Like the real default (TOKEN_TTL_SECONDS). */
@@ -48,50 +38,23 @@ export interface MemoryServer {
   stop(): Promise<void>;
 }
 
-interface UserRec {
-  id: string;
-  username: string;
-  displayName: string;
-  email: string | null;
-  statusMessage: string;
-  createdAt: Date;
-  lastLoginAt: Date | null;
-  lastLogoutAt: Date | null;
-}
-
-interface AttachmentRec {
-  name: string;
-  contentType: string;
-  size: number;
-  url: string;
-}
-
-interface MessageRec {
-  id: string;
-  roomId: string;
-  seq: number;
-  kind: 'TEXT' | 'FILE';
-  body: string;
-  sender: UserRec;
-  attachment: AttachmentRec | null;
-  clientMessageId: string | null;
-  createdAt: Date;
-  /** No bookmark operation is served, so nothing is ever bookmarked. */
-  bookmarked: false;
-}
-
-interface RoomRec {
+/**
+ * Users and messages are kept as the service's records (contracts/records.ts)
+ * and answered through its GraphQL types (gateway/types.ts), checked by its
+ * rules (rules.ts): only where the data lives differs.
+ */
+interface RoomState {
   id: string;
   name: string;
-  createdAt: Date;
+  createdAt: string;
   memberIds: Set<string>;
   /** The room's log: the message with seq s is messages[s - 1], so seqs have no gaps. */
-  messages: MessageRec[];
-  byClientMessageId: Map<string, MessageRec>;
+  messages: MessageRecord[];
+  byClientMessageId: Map<string, MessageRecord>;
 }
 
 interface Context {
-  viewer: UserRec | null;
+  viewer: PublicUser | null;
   /** Why the presented token was refused; raised only by operations that need a viewer. */
   authError: UserError | null;
 }
@@ -133,16 +96,16 @@ class PubSub<T> {
  * stored messages and the live ones are one sequence, in order, each once; a
  * publish only wakes a next() that is waiting at the end of the log.
  */
-class RoomStream implements AsyncIterableIterator<MessageRec> {
-  private waiter: ((result: IteratorResult<MessageRec>) => void) | null = null;
+class RoomStream implements AsyncIterableIterator<MessageRecord> {
+  private waiter: ((result: IteratorResult<MessageRecord>) => void) | null = null;
   private done = false;
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly room: RoomRec,
+    private readonly room: RoomState,
     /** seq of the next message to hand out. */
     private nextSeq: number,
-    pubsub: PubSub<MessageRec>,
+    pubsub: PubSub<MessageRecord>,
   ) {
     this.unsubscribe = pubsub.subscribe(room.id, (message) => {
       if (this.waiter && message.seq === this.nextSeq) {
@@ -154,7 +117,7 @@ class RoomStream implements AsyncIterableIterator<MessageRec> {
     });
   }
 
-  next(): Promise<IteratorResult<MessageRec>> {
+  next(): Promise<IteratorResult<MessageRecord>> {
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     const stored = this.room.messages[this.nextSeq - 1];
     if (stored) {
@@ -165,7 +128,7 @@ class RoomStream implements AsyncIterableIterator<MessageRec> {
   }
 
   /** The subscriber went away (or the server is stopping). */
-  return(): Promise<IteratorResult<MessageRec>> {
+  return(): Promise<IteratorResult<MessageRecord>> {
     if (!this.done) {
       this.done = true;
       this.unsubscribe();
@@ -175,22 +138,24 @@ class RoomStream implements AsyncIterableIterator<MessageRec> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<MessageRec> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<MessageRecord> {
     return this;
   }
 }
 
 /** All state of one server: users, tokens, friendships and rooms in Maps. */
 class Store {
-  readonly users = new Map<string, UserRec>();
+  readonly users = new Map<string, PublicUser>();
+  /** Apart from the users, so that only a user's own view of themself can carry it. */
+  readonly emails = new Map<string, string | null>();
   readonly usernames = new Set<string>();
   readonly tokens = new Map<string, { userId: string; expiresAt: Date }>();
   readonly friends = new Map<string, Set<string>>();
-  readonly rooms = new Map<string, RoomRec>();
-  readonly pubsub = new PubSub<MessageRec>();
+  readonly rooms = new Map<string, RoomState>();
+  readonly pubsub = new PubSub<MessageRecord>();
 
   /** The viewer a `Bearer <token>` names; UNAUTHENTICATED for anything else. */
-  authenticate(authorization: string): UserRec {
+  authenticate(authorization: string): PublicUser {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw unauthenticated('expected an Authorization header of the form "Bearer <token>"');
     const token = this.tokens.get(match[1]);
@@ -209,7 +174,7 @@ class Store {
   }
 
   /** NOT_FOUND for an unknown room, FORBIDDEN for a non-member, like the real requireMembership. */
-  memberRoom(viewer: UserRec, roomId: string, verb = 'read'): RoomRec {
+  memberRoom(viewer: PublicUser, roomId: string, verb = 'read'): RoomState {
     const room = this.rooms.get(roomId);
     if (!room) throw notFound('no such room');
     if (!room.memberIds.has(viewer.id)) throw forbidden(`only members can ${verb} this room`);
@@ -217,65 +182,75 @@ class Store {
   }
 }
 
-function requireViewer(ctx: Context): UserRec {
+function requireViewer(ctx: Context): PublicUser {
   if (!ctx.viewer) throw ctx.authError ?? unauthenticated();
   return ctx.viewer;
 }
 
+/** No bookmark operation is served, so nothing is ever bookmarked. */
+const unbookmarked = (message: MessageRecord) => MessageType.from({ message, bookmarked: false });
+
 function buildSchema(store: Store): GraphQLSchema {
   type Args = Record<string, any>;
+  /** A user as they see themself: with their email. */
+  const self = (user: PublicUser) => UserType.from({ ...user, email: store.emails.get(user.id) ?? null });
+  const viewedRoom = ({ id, name, createdAt, memberIds, messages }: RoomState, viewer: PublicUser) =>
+    RoomType.from({
+      id,
+      name,
+      createdAt,
+      members: [...memberIds].map((memberId) => store.users.get(memberId)!),
+      lastSeq: messages.length,
+      lastMessage: messages.length > 0 ? { message: messages[messages.length - 1], bookmarked: false } : null,
+      // markRead is not served, so every read marker stays at 0.
+      lastReadSeq: 0,
+      unreadCount: messages.filter((m) => m.sender?.id !== viewer.id).length,
+    });
   const schema = makeExecutableSchema<Context>({
     typeDefs: readSdl(),
     resolvers: {
       DateTime: DateTimeScalar,
       Query: {
-        me: (_: unknown, _args: Args, ctx: Context) => requireViewer(ctx),
+        me: (_: unknown, _args: Args, ctx: Context) => self(requireViewer(ctx)),
         room: (_: unknown, { id }: Args, ctx: Context) => {
           const viewer = requireViewer(ctx);
           const roomId = checkId('id', id);
-          return store.rooms.has(roomId) ? store.memberRoom(viewer, roomId) : null;
+          return store.rooms.has(roomId) ? viewedRoom(store.memberRoom(viewer, roomId), viewer) : null;
         },
         messages: (_: unknown, { roomId, first, after, last, before }: Args, ctx: Context) => {
           const viewer = requireViewer(ctx);
-          if (first != null && last != null) throw badInput('give either first or last, not both');
-          const afterSeq = parseSeqCursor('after', after);
-          const beforeSeq = parseSeqCursor('before', before);
-          const limit = first != null ? checkPageSize('first', first) : last != null ? checkPageSize('last', last) : 50;
-          const room = store.memberRoom(viewer, checkId('roomId', roomId));
-          const lastSeq = room.messages.length;
+          const range = checkPageArgs({ first, after, last, before });
+          const { messages } = store.memberRoom(viewer, checkId('roomId', roomId));
           // Seqs are 1..lastSeq, so the page is a slice of the log: afterSeq < seq < beforeSeq, from the chosen end.
-          let start = afterSeq ?? 0;
-          let end = Math.max(start, Math.min((beforeSeq ?? Infinity) - 1, lastSeq));
-          if (first == null) start = Math.max(start, end - limit);
-          else end = Math.min(end, start + limit);
-          const edges = room.messages.slice(start, end).map((node) => ({ cursor: String(node.seq), node }));
-          return { edges, pageInfo: seqPageInfo(edges.map((e) => e.node.seq), lastSeq, afterSeq, beforeSeq) };
+          let start = range.afterSeq ?? 0;
+          let end = Math.max(start, Math.min((range.beforeSeq ?? Infinity) - 1, messages.length));
+          if (range.fromEnd) start = Math.max(start, end - range.limit);
+          else end = Math.min(end, start + range.limit);
+          const page = messages.slice(start, end).map((message) => ({ message, bookmarked: false }));
+          return MessageConnectionType.from(page, messages.length, range);
         },
       },
       Mutation: {
         signUp: (_: unknown, { input }: Args) => {
-          const username = normalizeUsername(String(input.username));
-          checkPassword(input.password);
+          const { username, displayName, email } = checkSignUp(input);
           if (store.usernames.has(username)) throw conflict(`username "${username}" is taken`);
-          const displayName = checkMaxLength('displayName', (input.displayName ?? '').trim() || username, LIMITS.displayNameMax);
-          const user: UserRec = {
+          const user: PublicUser = {
             id: randomUUID(),
             username,
             displayName,
-            email: input.email ? checkEmail(String(input.email)) : null,
             statusMessage: '',
-            createdAt: new Date(),
+            createdAt: new Date().toISOString(),
             lastLoginAt: null,
             lastLogoutAt: null,
           };
           store.users.set(user.id, user);
+          store.emails.set(user.id, email);
           store.usernames.add(username);
           // An opaque random token instead of a signed JWT: the ceiling skips crypto on purpose.
           const token = randomBytes(24).toString('base64url');
           const expiresAt = new Date(Date.now() + TOKEN_TTL_MS);
           store.tokens.set(token, { userId: user.id, expiresAt });
-          // The new user is the viewer of this payload: their email is shown, as in the real one.
-          return { token, expiresAt, user: { ...user, viewedBySelf: true } };
+          return { token, expiresAt, user: self(user) };
         },
         addFriend: (_: unknown, { userId }: Args, ctx: Context) => {
           const viewer = requireViewer(ctx);
@@ -289,85 +264,59 @@ function buildSchema(store: Store): GraphQLSchema {
             set.add(b);
             store.friends.set(a, set);
           }
-          return friend;
+          return UserType.from(friend);
         },
         createRoom: (_: unknown, { name, memberIds }: Args, ctx: Context) => {
           const viewer = requireViewer(ctx);
-          const others = [...new Set((memberIds as string[]).map((id) => checkId('memberIds', id)))].filter((id) => id !== viewer.id);
-          if (others.length + 1 > LIMITS.roomMembersMax) throw badInput(`a room has at most ${LIMITS.roomMembersMax} members`);
-          const roomName = checkMaxLength('name', String(name ?? '').trim(), LIMITS.roomNameMax) || 'New room';
+          const others = new Set(checkMemberIds('memberIds', memberIds, viewer.id));
+          others.delete(viewer.id);
           const friends = store.friends.get(viewer.id);
-          if (others.some((id) => !friends?.has(id))) throw forbidden('only your friends can be added to a room');
-          const room: RoomRec = {
+          if ([...others].some((id) => !friends?.has(id))) throw forbidden('only your friends can be added to a room');
+          const created: RoomState = {
             id: randomUUID(),
-            name: roomName,
-            createdAt: new Date(),
+            name: checkRoomName(name),
+            createdAt: new Date().toISOString(),
             memberIds: new Set([viewer.id, ...others]),
             messages: [],
             byClientMessageId: new Map(),
           };
-          store.rooms.set(room.id, room);
-          return room;
+          store.rooms.set(created.id, created);
+          return viewedRoom(created, viewer);
         },
         sendChat: (_: unknown, { input }: Args, ctx: Context) => {
           const viewer = requireViewer(ctx);
-          const roomId = checkId('roomId', input.roomId);
-          const attachment = checkAttachment(input.attachment);
-          const body = checkMessageBody(input.body, attachment !== null);
-          const clientMessageId: string | null = input.clientMessageId ?? null;
-          if (clientMessageId !== null) {
-            checkMaxLength('clientMessageId', clientMessageId, LIMITS.clientMessageIdMax);
-            if (clientMessageId.length === 0) throw badInput('clientMessageId must not be empty');
-          }
-          const room = store.memberRoom(viewer, roomId, 'write to');
+          const { roomId, body, clientMessageId, attachment } = checkSendChat(input);
+          const target = store.memberRoom(viewer, roomId, 'write to');
           // A resend of a key this room has seen: the first message, published no second time.
-          const first = clientMessageId === null ? undefined : room.byClientMessageId.get(clientMessageId);
-          if (first) return first;
-          const message: MessageRec = {
+          const first = clientMessageId === null ? undefined : target.byClientMessageId.get(clientMessageId);
+          if (first) return unbookmarked(first);
+          const message: MessageRecord = {
             id: randomUUID(),
             roomId,
-            seq: room.messages.length + 1,
+            seq: target.messages.length + 1,
             kind: attachment ? 'FILE' : 'TEXT',
             body,
             sender: viewer,
             attachment,
             clientMessageId,
-            createdAt: new Date(),
-            bookmarked: false,
+            createdAt: new Date().toISOString(),
           };
-          room.messages.push(message);
-          if (clientMessageId !== null) room.byClientMessageId.set(clientMessageId, message);
+          target.messages.push(message);
+          if (clientMessageId !== null) target.byClientMessageId.set(clientMessageId, message);
           store.pubsub.publish(roomId, message);
-          return message;
+          return unbookmarked(message);
         },
       },
       Subscription: {
         roomMessages: {
           subscribe: (_: unknown, { roomId, afterSeq }: Args, ctx: Context) => {
             const viewer = requireViewer(ctx);
-            const id = checkId('roomId', roomId);
-            if (afterSeq != null && afterSeq < 0) throw badInput('afterSeq must not be negative');
-            const room = store.memberRoom(viewer, id);
-            const lastSeq = room.messages.length;
-            if (afterSeq != null && afterSeq > lastSeq) throw badInput(`afterSeq ${afterSeq} is past the room's newest message (${lastSeq})`);
+            const watched = store.memberRoom(viewer, checkId('roomId', roomId));
             // Without afterSeq the stream starts after the newest message, like the real one.
-            return new RoomStream(room, (afterSeq ?? lastSeq) + 1, store.pubsub);
+            return new RoomStream(watched, checkAfterSeq(afterSeq, watched.messages.length) + 1, store.pubsub);
           },
-          resolve: (message: MessageRec) => message,
+          resolve: unbookmarked,
         },
-      },
-      User: {
-        // Only visible to the user themself.
-        email: (user: UserRec & { viewedBySelf?: boolean }, _args: Args, ctx: Context) =>
-          user.viewedBySelf || ctx.viewer?.id === user.id ? user.email : null,
-      },
-      Room: {
-        members: (room: RoomRec) => [...room.memberIds].map((id) => store.users.get(id)),
-        lastSeq: (room: RoomRec) => room.messages.length,
-        lastMessage: (room: RoomRec) => room.messages[room.messages.length - 1] ?? null,
-        // markRead is not served, so every read marker stays at 0.
-        lastReadSeq: () => 0,
-        unreadCount: (room: RoomRec, _args: Args, ctx: Context) => room.messages.filter((m) => m.sender.id !== ctx.viewer?.id).length,
       },
     },
   });
@@ -388,7 +337,7 @@ export async function startMemoryServer(port = 0): Promise<MemoryServer> {
   const log = createLogger('memory-server', true);
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => toClientError(e.toJSON(), e, log, false));
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-  const sockets = useServer<Record<string, unknown> | undefined, { viewer?: UserRec }>(
+  const sockets = useServer<Record<string, unknown> | undefined, { viewer?: PublicUser }>(
     {
       schema,
       onConnect: (ctx) => {

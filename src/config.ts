@@ -65,6 +65,13 @@ export class ConfigError extends Error {
 }
 
 const DEV_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
+/** Secrets that were ever published with this project (the source, docker-compose.yml): anyone can sign tokens with them. */
+const PUBLISHED_JWT_SECRETS = new Set([DEV_JWT_SECRET, 'compose-dev-only-jwt-secret-do-not-use-in-production']);
+/** A secret of fewer distinct characters ('a' 32 times, '0123' repeated) is guessable whatever its length. */
+const JWT_SECRET_MIN_DISTINCT = 10;
+
+/** NODE_ENV values the service knows; anything else ("prod", "Production ") is a mistake, not development. */
+const MODES = ['development', 'test', 'production'] as const;
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/chat';
 const DEFAULT_KAFKA_BROKER = '127.0.0.1:9092';
 
@@ -83,7 +90,13 @@ function topicNames(prefix: string): Topics {
  */
 export function loadConfig(env: Env = process.env as Env, warn: (msg: string) => void = console.warn): Config {
   const problems: string[] = [];
-  const production = env.NODE_ENV === 'production';
+  // Unset means development; a value the service does not know is refused rather than read as development,
+  // which would fall back to the published development secret.
+  const mode = env.NODE_ENV || 'development';
+  if (!(MODES as readonly string[]).includes(mode)) {
+    problems.push(`NODE_ENV must be one of ${MODES.join(', ')} (or unset, for development), got "${env.NODE_ENV}"`);
+  }
+  const production = mode === 'production';
 
   const int = (name: keyof Env, fallback: number, min: number, max: number): number => {
     const raw = env[name];
@@ -143,6 +156,10 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     }
   } else if (jwtSecret.length < 32) {
     problems.push('JWT_SECRET must be at least 32 characters');
+  } else if (production && PUBLISHED_JWT_SECRETS.has(jwtSecret)) {
+    problems.push('JWT_SECRET is a published development secret; set a random one of at least 32 characters');
+  } else if (production && new Set(jwtSecret).size < JWT_SECRET_MIN_DISTINCT) {
+    problems.push(`JWT_SECRET is too weak: it has fewer than ${JWT_SECRET_MIN_DISTINCT} distinct characters; set a random one`);
   }
 
   const prefix = env.KAFKA_TOPIC_PREFIX ?? 'chat';

@@ -67,6 +67,34 @@ export function createLogger(name: string, quiet = process.env.LOG_QUIET === '1'
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 
-export function errorFields(err: unknown): Record<string, unknown> {
-  return err instanceof Error ? { err: err.message, errName: err.name } : { err: String(err) };
+/**
+ * What a log line says of an error. A PostgreSQL error is told by its codes and
+ * names only: its message, detail and stack carry the statement and its values
+ * (a password hash, an email, a user's text). `stack` adds the stack of any other error.
+ */
+export function errorFields(err: unknown, options: { stack?: boolean } = {}): Record<string, unknown> {
+  const database = databaseErrorFields(err);
+  if (database) return database;
+  if (!(err instanceof Error)) return { err: String(err) };
+  return { err: err.message, errName: err.name, ...(options.stack ? { stack: err.stack } : {}) };
+}
+
+/** A SQLSTATE is five digits or capitals; PostgreSQL's errors (and MikroORM's wrappers, which copy its fields) carry one with a severity. */
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+function databaseErrorFields(err: unknown): Record<string, unknown> | null {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const fields = e as Error & { code?: unknown; severity?: unknown; routine?: unknown; table?: unknown; constraint?: unknown; column?: unknown };
+    if (typeof fields.code !== 'string' || !SQLSTATE.test(fields.code) || typeof fields.severity !== 'string') continue;
+    return {
+      err: 'PostgreSQL refused a statement (its text and values are not logged)',
+      errName: (err as Error).name,
+      sqlState: fields.code,
+      ...(typeof fields.routine === 'string' ? { routine: fields.routine } : {}),
+      ...(typeof fields.table === 'string' ? { table: fields.table } : {}),
+      ...(typeof fields.constraint === 'string' ? { constraint: fields.constraint } : {}),
+      ...(typeof fields.column === 'string' ? { column: fields.column } : {}),
+    };
+  }
+  return null;
 }

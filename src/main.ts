@@ -8,6 +8,14 @@ import { createLogger, errorFields } from './log';
 const ROLES: Record<string, Role[]> = { gateway: ['gateway'], worker: ['worker'], all: ['gateway', 'worker'] };
 const USAGE = 'usage: node dist/src/main.js gateway|worker|all|dev';
 
+/**
+ * How long a stop may take: the gateway's drain, the worker's chunk in hand, leaving
+ * the consumer groups. Past it the process exits anyway (what `dev` started is stopped
+ * first): an orchestrator's grace period is often 30 s, and a stuck process is worse
+ * than a chunk redelivered.
+ */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
 /** At info until the configuration is read; then at LOG_LEVEL. */
 let log = createLogger('main');
 
@@ -31,7 +39,12 @@ async function main(mode: string): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info('shutting down', { signal });
+    log.info('shutting down', { signal, timeoutMs: SHUTDOWN_TIMEOUT_MS });
+    const overdue = setTimeout(() => {
+      log.error('shutdown took too long; exiting anyway', { timeoutMs: SHUTDOWN_TIMEOUT_MS });
+      // The app is abandoned, but a Kafka broker or database that `dev` started must not outlive it.
+      void Promise.all(started.map((service) => service.stop().catch(() => undefined))).finally(() => process.exit(1));
+    }, SHUTDOWN_TIMEOUT_MS);
     try {
       await stopAll();
       log.info('stopped');
@@ -39,6 +52,8 @@ async function main(mode: string): Promise<void> {
     } catch (err) {
       log.error('shutdown failed', errorFields(err));
       process.exit(1);
+    } finally {
+      clearTimeout(overdue);
     }
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -72,6 +87,6 @@ async function main(mode: string): Promise<void> {
 
 main(process.argv[2] ?? 'all').catch((err) => {
   if (err instanceof ConfigError) console.error(err.message);
-  else log.error('could not start', { ...errorFields(err), stack: (err as Error).stack });
+  else log.error('could not start', errorFields(err, { stack: true }));
   process.exit(1);
 });

@@ -1,3 +1,4 @@
+import type { CommandPayloads } from './contracts/commands';
 import type { AttachmentRecord } from './contracts/records';
 import { badInput } from './errors';
 
@@ -20,6 +21,8 @@ export const LIMITS = {
   clientMessageIdMax: 64,
   emailMax: 254,
   pageMax: 100,
+  /** The `messages` page when neither `first` nor `last` is given. */
+  pageDefault: 50,
 } as const;
 
 const USERNAME = /^[a-z0-9_.]+$/;
@@ -53,6 +56,18 @@ export function checkEmail(email: string): string {
   return trimmed;
 }
 
+/**
+ * Bidirectional embeddings, overrides and isolates: in a name they can make
+ * what follows it read backwards ("evil\u202Egnp.exe"), so a name may not hold them.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/;
+
+/** A display name: at most LIMITS.displayNameMax characters, no bidirectional controls. */
+export function checkDisplayName(name: string): string {
+  if (BIDI_CONTROLS.test(name)) throw badInput('displayName must not contain bidirectional control characters');
+  return checkMaxLength('displayName', name, LIMITS.displayNameMax);
+}
+
 /** Ids are UUIDs; anything else cannot name an existing object. */
 export function checkId(field: string, id: string): string {
   if (!UUID.test(id)) throw badInput(`${field} is not a valid id`);
@@ -60,7 +75,7 @@ export function checkId(field: string, id: string): string {
 }
 
 export function checkMessageBody(body: string, hasAttachment: boolean): string {
-  if (body.length === 0 && !hasAttachment) throw badInput('body must not be empty');
+  if (body.trim().length === 0 && !hasAttachment) throw badInput('body must not be empty or only white space');
   return checkMaxLength('body', body, LIMITS.bodyMax);
 }
 
@@ -89,6 +104,72 @@ export function checkAttachment(input: AttachmentRecord | null | undefined): Att
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput('attachment.url must be http(s)');
   checkMaxLength('attachment.url', input.url, 2048);
   return { name, contentType, size: input.size, url: input.url };
+}
+
+/** A new account's fields (the password is checked, never returned: only its hash travels). */
+export function checkSignUp(input: { username: string; password: string; displayName?: string | null; email?: string | null }) {
+  const username = normalizeUsername(input.username);
+  checkPassword(input.password);
+  const displayName = checkDisplayName((input.displayName ?? '').trim() || username);
+  const email = input.email ? checkEmail(input.email) : null;
+  return { username, displayName, email };
+}
+
+export function checkRoomName(name: string | null | undefined): string {
+  return checkMaxLength('name', (name ?? '').trim(), LIMITS.roomNameMax) || 'New room';
+}
+
+/** User ids that can be members of one room together with the viewer. */
+export function checkMemberIds(field: string, ids: string[], viewerId: string): string[] {
+  const checked = ids.map((id) => checkId(field, id));
+  if (new Set([...checked, viewerId]).size > LIMITS.roomMembersMax) {
+    throw badInput(`a room has at most ${LIMITS.roomMembersMax} members`);
+  }
+  return checked;
+}
+
+export function checkSendChat(input: {
+  roomId: string;
+  body: string;
+  clientMessageId?: string | null;
+  attachment?: AttachmentRecord | null;
+}): CommandPayloads['SendChat'] {
+  const roomId = checkId('roomId', input.roomId);
+  const attachment = checkAttachment(input.attachment);
+  const body = checkMessageBody(input.body, attachment !== null);
+  const clientMessageId = input.clientMessageId ?? null;
+  if (clientMessageId !== null) {
+    checkMaxLength('clientMessageId', clientMessageId, LIMITS.clientMessageIdMax);
+    if (clientMessageId.length === 0) throw badInput('clientMessageId must not be empty');
+  }
+  return { roomId, body, clientMessageId, attachment };
+}
+
+/** Where a roomMessages subscription starts: after `afterSeq`, or without it after the room's newest message. */
+export function checkAfterSeq(afterSeq: number | null | undefined, lastSeq: number): number {
+  if (afterSeq == null) return lastSeq;
+  if (afterSeq < 0) throw badInput('afterSeq must not be negative');
+  if (afterSeq > lastSeq) throw badInput(`afterSeq ${afterSeq} is past the room's newest message (${lastSeq})`);
+  return afterSeq;
+}
+
+/** Which part of a room's history to read: afterSeq < seq < beforeSeq, at most `limit` seqs from the chosen end. */
+export interface SeqRange {
+  afterSeq?: number;
+  beforeSeq?: number;
+  limit: number;
+  fromEnd: boolean;
+}
+
+/** The `messages` connection's arguments; cursors are seqs, and neither `first` nor `last` means the newest page. */
+export function checkPageArgs(args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null }): SeqRange {
+  if (args.first != null && args.last != null) throw badInput('give either first or last, not both');
+  return {
+    afterSeq: parseSeqCursor('after', args.after),
+    beforeSeq: parseSeqCursor('before', args.before),
+    limit: args.first != null ? checkPageSize('first', args.first) : args.last != null ? checkPageSize('last', args.last) : LIMITS.pageDefault,
+    fromEnd: args.first == null,
+  };
 }
 
 /** A history cursor is the seq itself. */

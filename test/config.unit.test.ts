@@ -33,7 +33,7 @@ test('a short secret and malformed brokers are refused', () => {
 });
 
 test('introspection: on in development, off in production unless GRAPHQL_INTROSPECTION=true', () => {
-  const production = { NODE_ENV: 'production', KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://u@h:5432/chat', JWT_SECRET: 'x'.repeat(32) };
+  const production = { NODE_ENV: 'production', KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://u@h:5432/chat', JWT_SECRET: 'q8Vd2LxT0mZr5NcB7wYk3HsJ9pGa4EuF' };
   expect(loadConfig({}, () => undefined).introspection).toBe(true);
   expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }, () => undefined).introspection).toBe(false);
   expect(loadConfig(production).introspection).toBe(false);
@@ -62,4 +62,24 @@ test('METRICS_PORT: unset means no metrics server of its own; else a port', () =
   expect(loadConfig({}, quiet).metricsPort).toBeNull();
   expect(loadConfig({ METRICS_PORT: '9464' }, quiet).metricsPort).toBe(9464);
   expect(() => loadConfig({ METRICS_PORT: '70000' }, quiet)).toThrow(/METRICS_PORT must be an integer from 0 to 65535, got "70000"/);
+});
+
+test('NODE_ENV: unset is development; a value the service does not know is refused, not taken for development', () => {
+  const quiet = () => undefined;
+  expect(loadConfig({}, quiet).production).toBe(false);
+  expect(loadConfig({ NODE_ENV: 'test' }, quiet).production).toBe(false);
+  for (const mode of ['Production', 'prod', 'production ', 'staging']) {
+    expect(() => loadConfig({ NODE_ENV: mode }, quiet)).toThrow(/NODE_ENV must be one of development, test, production/);
+  }
+});
+
+test('production refuses a published or weak JWT_SECRET', () => {
+  const production = { NODE_ENV: 'production', KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://u@h:5432/chat' };
+  for (const secret of ['development-only-secret-do-not-use-in-production', 'compose-dev-only-jwt-secret-do-not-use-in-production']) {
+    expect(() => loadConfig({ ...production, JWT_SECRET: secret })).toThrow(/published development secret/);
+  }
+  for (const secret of ['a'.repeat(32), '0123'.repeat(10)]) {
+    expect(() => loadConfig({ ...production, JWT_SECRET: secret })).toThrow(/JWT_SECRET is too weak/);
+  }
+  expect(loadConfig({ ...production, JWT_SECRET: 'q8Vd2LxT0mZr5NcB7wYk3HsJ9pGa4EuF' }).jwtSecret).toBe('q8Vd2LxT0mZr5NcB7wYk3HsJ9pGa4EuF');
 });

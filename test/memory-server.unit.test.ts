@@ -51,6 +51,10 @@ test('a member sees every chat once and in order; a non-member is FORBIDDEN', as
   const room = created.data.createRoom;
   expect(room.lastSeq).toBe(0);
   expect(room.members.map((m: { id: string }) => m.id).sort()).toEqual([alice.id, bob.id].sort());
+  // Only a user's own view of themself carries their email.
+  const views = await gql('query($id: ID!) { me { email } room(id: $id) { members { id email } } }', { id: room.id }, bob.token);
+  expect(views.data.me.email).toBe('bob@example.com');
+  expect(views.data.room.members.map((m: { email: string | null }) => m.email)).toEqual([null, null]);
 
   // afterSeq 0: whatever is sent before the subscription reaches the server is replayed, so no wait is needed.
   const seen: number[] = [];

@@ -1,11 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildSchema, findBreakingChanges } from 'graphql';
 import { SCHEMA_FILE, schemaSdl } from '../src/gateway/emit-schema';
 
-/** The team's contract, and the copy kept beside the schema so a clone checks against it on its own. */
-const SHARED_CONTRACT = join(__dirname, '..', '..', 'shared', 'api', 'contract.graphql');
+/** The copy of the team's contract kept beside the schema, so that the schema is checked against it wherever the tests run. */
 const CONTRACT_COPY = join(__dirname, '..', 'schema', 'contract.graphql');
+
+/** The team's contract: `shared/api/contract.graphql` in the nearest folder above the clone that has one (a worktree may sit deeper). */
+function sharedContract(): string | null {
+  for (let dir = join(__dirname, '..', '..'); ; dir = dirname(dir)) {
+    const file = join(dir, 'shared', 'api', 'contract.graphql');
+    if (existsSync(file)) return file;
+    if (dirname(dir) === dir) return null;
+  }
+}
 
 test('schema/schema.graphql is what the code emits (run `npm run schema` after changing the API)', async () => {
   expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(await schemaSdl());
@@ -17,7 +25,13 @@ test('the emitted schema is a compatible superset of the contract (what ../share
   expect(findBreakingChanges(contract, served).map((b) => `${b.type}: ${b.description}`)).toEqual([]);
 });
 
-// Only where the shared folder sits beside the clone, as in development; a clone elsewhere relies on the copy.
-(existsSync(SHARED_CONTRACT) ? test : test.skip)('schema/contract.graphql is the shared contract (copy it over when it changes)', () => {
-  expect(readFileSync(CONTRACT_COPY, 'utf8')).toBe(readFileSync(SHARED_CONTRACT, 'utf8'));
+// Fails rather than skips without the shared contract: a copy nobody compares can drift unseen. The shared
+// contract may be a newer version than the one this code serves (version 2 is being built, issues 15-19),
+// but a newer version only adds: nothing the copy promises may be missing from it or changed.
+test('schema/contract.graphql is the shared contract or an earlier version of it (copy it over once the new version is served)', () => {
+  const shared = sharedContract();
+  if (!shared) throw new Error(`no shared/api/contract.graphql in any folder above ${join(__dirname, '..')}: check the clone out beside the team's shared folder`);
+  const copy = buildSchema(readFileSync(CONTRACT_COPY, 'utf8'));
+  const newest = buildSchema(readFileSync(shared, 'utf8'));
+  expect(findBreakingChanges(copy, newest).map((b) => `${b.type}: ${b.description}`)).toEqual([]);
 });

@@ -127,7 +127,10 @@ export function parseReply(value: Buffer | string | null): Reply {
 }
 
 export function parseMessageEvent(value: Buffer | string | null): MessageEvent {
-  const o = parseRecordObject(value);
+  return messageEvent(parseRecordObject(value));
+}
+
+function messageEvent(o: Record<string, unknown>): MessageEvent {
   const m = o.message as Record<string, unknown> | undefined;
   if (o.type !== 'message' || typeof m !== 'object' || m === null) throw new RecordFormatError('not a message event');
   if (!isString(m.roomId) || typeof m.seq !== 'number') throw new RecordFormatError('message event lacks roomId or seq');
@@ -135,9 +138,31 @@ export function parseMessageEvent(value: Buffer | string | null): MessageEvent {
 }
 
 export function parseSessionEndedEvent(value: Buffer | string | null): SessionEndedEvent {
-  const o = parseRecordObject(value);
+  return sessionEndedEvent(parseRecordObject(value));
+}
+
+function sessionEndedEvent(o: Record<string, unknown>): SessionEndedEvent {
   if (o.type !== 'session-ended' || !isString(o.userId) || !isString(o.tokenId)) {
     throw new RecordFormatError('not a session-ended event');
   }
   return o as unknown as SessionEndedEvent;
+}
+
+/**
+ * Any event of the events topic, by its `type`. Null for a well-formed event
+ * of a kind this version does not know (a newer worker's, during a rolling
+ * upgrade): readers skip it. Throws RecordFormatError for what is malformed.
+ */
+export function parseChatEvent(value: Buffer | string | null): ChatEvent | null {
+  const o = parseRecordObject(value);
+  if (o.type === 'message') return messageEvent(o);
+  if (o.type === 'session-ended') return sessionEndedEvent(o);
+  if (typeof o.type !== 'string') throw new RecordFormatError('event has no type');
+  return null;
+}
+
+/** A message as one viewer sees it (the store reads it so; a live message is new, so nobody has bookmarked it yet). */
+export interface ViewedMessage {
+  message: MessageRecord;
+  bookmarked: boolean;
 }

@@ -62,3 +62,27 @@ export class Tokens {
     }
   }
 }
+
+/**
+ * The one way in, for HTTP and graphql-ws alike: a valid, unexpired token
+ * that was not logged out. Refusals are UserErrors (UNAUTHENTICATED); a store
+ * that cannot answer is a fault, left to each transport's edge to translate.
+ */
+export class Authenticator {
+  constructor(
+    private readonly tokens: Tokens,
+    private readonly isRevoked: (tokenId: string) => Promise<boolean>,
+  ) {}
+
+  /**
+   * `verified` runs between the token's check and the revocation check: a
+   * socket is registered there, so a logout that races its connect still closes it.
+   */
+  async authenticate(authorization: unknown, verified?: (viewer: Viewer) => void): Promise<Viewer> {
+    if (typeof authorization !== 'string') throw unauthenticated('expected an authorization of the form "Bearer <token>"');
+    const viewer = await this.tokens.verify(authorization);
+    verified?.(viewer);
+    if (await this.isRevoked(viewer.tokenId)) throw unauthenticated('this token was logged out; log in again');
+    return viewer;
+  }
+}

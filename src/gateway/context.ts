@@ -1,15 +1,16 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { unauthenticated, type UserError } from '../errors';
 import type { CommandBus } from './command-bus';
+import type { EventRouter } from '../live/router';
 import type { Tokens, Viewer } from './auth';
-import type { LiveMessages } from './live';
 import type { RateLimiter } from './rate-limit';
 
 /** What the resolvers use: reads go to PostgreSQL, writes to the command bus. */
 export interface Services {
   orm: MikroORM;
   bus: CommandBus;
-  live: LiveMessages;
+  /** Live events: room streams for subscriptions. */
+  live: EventRouter;
   tokens: Tokens;
   /** sendChat's per-user limit (config.sendRate), checked before the command is produced. */
   sendRate: RateLimiter;

@@ -1,4 +1,5 @@
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { PARSE_OPTIONS } from './limits';
 
 /** Most documents kept; past it the oldest is dropped. */
 const MAX_DOCUMENTS = 1000;
@@ -26,7 +27,7 @@ export class DocumentCache {
     if (cached) return { document: cached };
     let document: DocumentNode;
     try {
-      document = parse(query);
+      document = parse(query, PARSE_OPTIONS);
     } catch (err) {
       if (err instanceof GraphQLError) return { errors: [err] };
       throw err;

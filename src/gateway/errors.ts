@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ServiceUnavailableError, UserError } from '../errors';
-import type { Logger } from '../log';
+import { errorFields, type Logger } from '../log';
 import { isStoreUnavailable } from '../store/errors';
 
 /** What a client is told while PostgreSQL cannot be reached: nothing about hosts, ports or SQL. */
@@ -39,7 +39,7 @@ export function toClientError(
   }
   if (isStoreUnavailable(cause)) {
     // An outage, not a bug: the operator's log says which; the client may retry the same request.
-    log.warn('database unavailable while serving a request', { path: formatted.path, err: cause instanceof Error ? cause.message : String(cause) });
+    log.warn('database unavailable while serving a request', { path: formatted.path, ...errorFields(cause) });
     return { ...base, message: STORE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true } };
   }
   const code = formatted.extensions?.code;
@@ -49,14 +49,17 @@ export function toClientError(
   if ((typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) || raisedByGraphql) {
     return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
   }
-  log.error('unexpected error while serving a request', {
-    path: formatted.path,
-    err: cause instanceof Error ? cause.message : String(cause),
-    stack: cause instanceof Error ? cause.stack : undefined,
-  });
+  log.error('unexpected error while serving a request', { path: formatted.path, ...errorFields(cause, { stack: true }) });
   return {
     ...base,
     message: production ? 'Internal server error' : `Internal server error: ${formatted.message}`,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The code a client is shown for `error`, by toClientError, without logging (metrics label outcomes with it). */
+export function clientCode(error: GraphQLError): string {
+  return String(toClientError(error.toJSON(), error, SILENT, true).extensions?.code);
 }

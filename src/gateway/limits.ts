@@ -15,6 +15,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Config } from '../config';
 import { UserError, overLimit } from '../errors';
 import { LIMITS } from '../rules';
@@ -38,7 +39,18 @@ export const REQUEST_LIMITS = {
   connectionInitTimeoutMs: 3_000,
   /** Operations in progress on one socket (live subscriptions, queries and mutations not yet answered). */
   operationsPerSocketMax: 50,
+  /**
+   * Lexical tokens in one document, counted while parsing, so a huge document is
+   * refused before it costs parsing and validation time (graphql-js's validation
+   * is quadratic in repeated fields). The web UI's largest operation has about
+   * 150; Sandbox's introspection query about 300. A worst-case document at the
+   * limit costs about 100 ms to validate here, an 850 KB one took 3 s without it.
+   */
+  maxTokens: 2_000,
 } as const;
+
+/** graphql-js parse options for every document, over HTTP (Apollo's parseOptions) and graphql-ws. */
+export const PARSE_OPTIONS = { maxTokens: REQUEST_LIMITS.maxTokens } as const;
 
 export interface QueryLimits {
   maxDepth: number;
@@ -213,11 +225,72 @@ const noIntrospectionRule: ValidationRule = (context) => ({
 });
 
 /**
+ * NUL, which PostgreSQL cannot store in text (it refuses the whole statement),
+ * and a UTF-16 surrogate without its pair, which is not Unicode text at all.
+ */
+const INVALID_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** What a request with such a string gets, wherever the string is. */
+export function invalidText(where: string): UserError {
+  return new UserError('BAD_USER_INPUT', `${where} contains a NUL character or an unpaired surrogate; text may not`, {
+    reason: 'INVALID_TEXT',
+  });
+}
+
+/** Refuses string literals in the document that are not valid text (variables: findInvalidText). */
+const validTextRule: ValidationRule = (context) => ({
+  StringValue(node) {
+    if (INVALID_TEXT.test(node.value)) context.reportError(refusal(node, invalidText('a string in the query')));
+  },
+});
+
+/**
+ * Where a request's JSON values (its variables) hold a string, or an object
+ * key, that is not valid text: a path such as `variables.input.body`, or null.
+ * Walked without recursion: how deep a client nests its JSON is its choice.
+ */
+export function findInvalidText(value: unknown, root: string): string | null {
+  const pending: [unknown, string][] = [[value, root]];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const [v, path] = item;
+    if (typeof v === 'string') {
+      if (INVALID_TEXT.test(v)) return path;
+    } else if (Array.isArray(v)) {
+      v.forEach((element, i) => pending.push([element, `${path}[${i}]`]));
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, element] of Object.entries(v)) {
+        if (INVALID_TEXT.test(key)) return `${path} (a key)`;
+        pending.push([element, `${path}.${key}`]);
+      }
+    }
+  }
+  return null;
+}
+
+/** The refusal of a request whose variables hold invalid text, or undefined when they do not. */
+export function variablesRefusal(variables: unknown): UserError | undefined {
+  const where = findInvalidText(variables, 'variables');
+  return where === null ? undefined : invalidText(where);
+}
+
+/** Apollo's side of variablesRefusal: the operation is refused with HTTP 400 before it runs. */
+export const validVariablesPlugin: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ request }) {
+        const refused = variablesRefusal(request.variables);
+        if (refused) throw new GraphQLError(refused.message, { originalError: refused, extensions: { http: { status: 400 } } });
+      },
+    };
+  },
+};
+
+/**
  * The validation rules every request gets beyond graphql's own, over HTTP
  * (Apollo's validationRules) and graphql-ws (its validate) alike.
  */
 export function requestRules(config: Pick<Config, 'introspection'>): ValidationRule[] {
-  return [queryLimitsRule(), ...(config.introspection ? [] : [noIntrospectionRule])];
+  return [queryLimitsRule(), validTextRule, ...(config.introspection ? [] : [noIntrospectionRule])];
 }
 
 /** What the (operationsPerSocketMax + 1)th operation in progress on one socket gets. */

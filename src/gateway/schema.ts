@@ -8,14 +8,14 @@ import { RoomResolver } from './resolvers/rooms';
 /**
  * type-graphql insists on a pubSub as soon as a schema has a subscription, even
  * when every subscription brings its own `subscribe` (ours stream from
- * LiveMessages, which needs the viewer and the database). This one is never called.
+ * EventRouter.openRoom, which needs the viewer and the database). This one is never called.
  */
 const NO_TOPIC_PUBSUB = {
   publish(): never {
-    throw new Error('topic-based subscriptions are not used; see LiveMessages');
+    throw new Error('topic-based subscriptions are not used; see EventRouter.openRoom');
   },
   subscribe(): never {
-    throw new Error('topic-based subscriptions are not used; see LiveMessages');
+    throw new Error('topic-based subscriptions are not used; see EventRouter.openRoom');
   },
 };
 

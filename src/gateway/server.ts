@@ -14,32 +14,34 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Admin, Kafka } from 'kafkajs';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
-import { UserError, unauthenticated } from '../errors';
+import { SESSIONS_CHANNEL } from '../contracts/records';
+import { UserError } from '../errors';
 import { CommandBus } from './command-bus';
+import { KafkaEvents } from '../live/kafka-events';
+import { EventRouter } from '../live/router';
 import type { Logger } from '../log';
 import { GraphqlMetering } from '../observe/graphql';
 import type { Metrics } from '../observe/metrics';
 import { PROBE_PATHS, Probes, type ProbePath } from '../observe/probes';
 import { isStoreUnavailable } from '../store/errors';
-import { Tokens, type Viewer } from './auth';
+import { Authenticator, Tokens, type Viewer } from './auth';
 import type { Context, Services } from './context';
 import { DocumentCache } from './documents';
-import { toClientError } from './errors';
-import { REQUEST_LIMITS, bodyTooLarge, requestRules, tooManyOperations } from './limits';
-import { LiveMessages } from './live';
+import { clientCode, toClientError } from './errors';
+import { PARSE_OPTIONS, REQUEST_LIMITS, bodyTooLarge, requestRules, tooManyOperations, validVariablesPlugin, variablesRefusal } from './limits';
 import { RateLimiter } from './rate-limit';
-import { isTokenRevoked } from './reads';
+import { isTokenRevoked } from '../store/reads';
 import { buildChatSchema } from './schema';
+import { SocketRegistry } from './sockets';
 import { webUi } from './web-ui';
 
 export const GRAPHQL_PATH = '/graphql';
-/** graphql-ws's Forbidden: what a socket with a missing, bad or logged-out token is closed with. */
-const CLOSE_FORBIDDEN = 4403;
 /**
- * WebSocket's 1013 Try Again Later: what a socket is closed with when its token
- * cannot be checked because PostgreSQL is unreachable. graphql-ws clients treat
+ * WebSocket's 1013 Try Again Later (graphql-ws's CloseCode has no such name):
+ * what a socket is closed with when its token cannot be checked because
+ * PostgreSQL is unreachable. graphql-ws clients treat
  * it as retriable and reconnect (with their backoff); its own 4500 Internal
  * Server Error, and 1011, would make them give up for good.
  */
@@ -53,8 +55,9 @@ export class Gateway {
   private readonly services: Services;
   private readonly httpServer: Server;
   private apollo: ApolloServer<Context> | null = null;
-  /** Open sockets by the id of the token they were opened with, so logout can close them. */
-  private readonly socketsByToken = new Map<string, Set<WebSocket>>();
+  private readonly events: KafkaEvents;
+  private readonly auth: Authenticator;
+  private readonly sockets = new SocketRegistry();
   private readonly probes: Probes;
   private readonly metering: GraphqlMetering;
 
@@ -67,12 +70,15 @@ export class Gateway {
     metrics: Metrics,
   ) {
     this.probes = new Probes(orm, admin, metrics);
-    this.metering = new GraphqlMetering(metrics, log);
+    this.metering = new GraphqlMetering(metrics, log, clientCode);
+    this.events = new KafkaEvents(kafka, admin, config, log, metrics);
+    const tokens = new Tokens(config);
+    this.auth = new Authenticator(tokens, (tokenId) => isTokenRevoked(orm.em.fork(), tokenId));
     this.services = {
       orm,
       bus: new CommandBus(kafka, admin, config, log, metrics),
-      live: new LiveMessages(kafka, admin, config, log, metrics),
-      tokens: new Tokens(config),
+      live: new EventRouter(this.events, log, metrics),
+      tokens,
       sendRate: new RateLimiter(config.sendRate),
     };
     this.httpServer = createServer();
@@ -90,10 +96,11 @@ export class Gateway {
 
   async start(): Promise<void> {
     await this.services.bus.start();
-    this.services.live.onSessionEnded(({ tokenId }) => {
-      for (const socket of this.socketsByToken.get(tokenId) ?? []) socket.close(CLOSE_FORBIDDEN, 'Forbidden: logged out');
+    await this.events.start();
+    // A logout on any gateway closes the sockets opened with that token here.
+    await this.services.live.listen(SESSIONS_CHANNEL, (event) => {
+      if (event.type === 'session-ended') this.sockets.endSession(event.tokenId);
     });
-    await this.services.live.start();
     const schema = await buildChatSchema();
     // A message over maxPayload closes the socket with 1009 (Message Too Big).
     const wsServer = new WebSocketServer({ server: this.httpServer, path: GRAPHQL_PATH, maxPayload: REQUEST_LIMITS.bodyBytesMax });
@@ -105,10 +112,15 @@ export class Gateway {
       schema,
       formatError: format,
       includeStacktraceInErrorResponses: false,
+      // main.ts owns SIGINT/SIGTERM. Apollo's own handlers (on unless NODE_ENV=test) raced ours: its stop()
+      // and ours waited on each other and the process never exited.
+      stopOnTerminationSignals: false,
       // Introspection is refused by requestRules instead (unless config.introspection), over HTTP and graphql-ws with one message.
       introspection: true,
       validationRules: requestRules(this.config),
+      parseOptions: PARSE_OPTIONS,
       plugins: [
+        validVariablesPlugin,
         // A browser's GET of /graphql: Apollo Sandbox in development (subscriptions over graphql-ws at the same URL); in production Apollo's plain page.
         this.config.production
           ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
@@ -169,7 +181,8 @@ export class Gateway {
       {
         schema,
         ...this.metering.websocketExecution(),
-        // graphql-ws's default, made explicit: a socket that never sends connection_init is closed with 4408.
+        // graphql-ws's default, made explicit: a socket that never sends connection_init is closed
+        // with CloseCode.ConnectionInitialisationTimeout.
         connectionInitWaitTimeout: REQUEST_LIMITS.connectionInitTimeoutMs,
         onSubscribe: (ctx, _id, payload) => {
           // graphql-ws registers the operation before this runs; an error here ends this one operation, not the socket.
@@ -179,33 +192,25 @@ export class Gateway {
           }
           const parsed = documents.get(payload.query);
           if ('errors' in parsed) return parsed.errors;
+          const refused = variablesRefusal(payload.variables);
+          if (refused) return [new GraphQLError(refused.message, { originalError: refused })];
           return { schema, document: parsed.document, variableValues: payload.variables, operationName: payload.operationName };
         },
         onConnect: async (ctx) => {
-          const authorization = ctx.connectionParams?.authorization;
-          if (typeof authorization !== 'string') return false;
-          let viewer: Viewer;
+          const { socket } = ctx.extra;
           try {
-            viewer = await this.services.tokens.verify(authorization);
+            ctx.extra.viewer = await this.auth.authenticate(ctx.connectionParams?.authorization, (viewer) =>
+              this.sockets.track(viewer.tokenId, socket),
+            );
+            return true;
           } catch (err) {
-            if (err instanceof UserError) return false; // graphql-ws closes with 4403 Forbidden
-            throw err;
-          }
-          // Tracked before the revocation check, so a logout that races this connect still closes it.
-          this.trackSocket(viewer.tokenId, ctx.extra.socket);
-          let revoked: boolean;
-          try {
-            revoked = await this.isRevoked(viewer);
-          } catch (err) {
-            if (!isStoreUnavailable(err)) throw err;
+            if (err instanceof UserError) return false; // graphql-ws closes with CloseCode.Forbidden
+            if (!isStoreUnavailable(err)) throw err; // graphql-ws closes with CloseCode.InternalServerError
             this.log.warn('database unavailable while checking a socket token', { err: (err as Error).message });
             // Closed here with a retriable code; graphql-ws's own close after `false` is then a no-op.
-            ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, 'Try again later: service unavailable');
+            socket.close(CLOSE_TRY_AGAIN_LATER, 'Try again later: service unavailable');
             return false;
           }
-          if (revoked) return false;
-          ctx.extra.viewer = viewer;
-          return true;
         },
         context: (ctx) => this.context(ctx.extra.viewer ?? null, null),
         onError: (_ctx, _id, _payload, errors) => format(errors),
@@ -215,33 +220,12 @@ export class Gateway {
     );
   }
 
-  private trackSocket(tokenId: string, socket: WebSocket): void {
-    const sockets = this.socketsByToken.get(tokenId) ?? new Set();
-    sockets.add(socket);
-    this.socketsByToken.set(tokenId, sockets);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      if (sockets.size === 0) this.socketsByToken.delete(tokenId);
-    });
-  }
-
-  private isRevoked(viewer: Viewer): Promise<boolean> {
-    return isTokenRevoked(this.services.orm.em.fork(), viewer.tokenId);
-  }
-
-  /** A valid, unexpired token that was not logged out; else UNAUTHENTICATED. */
-  private async authenticate(authorization: string): Promise<Viewer> {
-    const viewer = await this.services.tokens.verify(authorization);
-    if (await this.isRevoked(viewer)) throw unauthenticated('this token was logged out; log in again');
-    return viewer;
-  }
-
   /** A refused token is not an error yet: signUp and login need none; operations that do raise it. */
   private async httpContext(authorization: string | undefined): Promise<Context> {
     const receivedAt = performance.now();
     if (!authorization) return this.context(null, null, receivedAt);
     try {
-      return this.context(await this.authenticate(authorization), null, receivedAt);
+      return this.context(await this.auth.authenticate(authorization), null, receivedAt);
     } catch (err) {
       if (err instanceof UserError) return this.context(null, err, receivedAt);
       if (isStoreUnavailable(err)) {
@@ -266,7 +250,8 @@ export class Gateway {
   async stop(): Promise<void> {
     if (this.apollo) await this.apollo.stop();
     else if (this.httpServer.listening) await new Promise((resolve) => this.httpServer.close(resolve));
-    await this.services.live.stop();
+    this.services.live.closeStreams();
+    await this.events.stop();
     await this.services.bus.stop();
   }
 }

@@ -1,6 +1,14 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { AttachmentRecord, MessageKind, MessageRecord, PublicUser } from '../contracts/records';
+import type { AttachmentRecord, MessageKind, PublicUser } from '../contracts/records';
+import { seqPageInfo, type SeqRange } from '../rules';
+import type { ViewedMessage } from '../contracts/records';
+import type { RoomView } from '../store/reads';
 import { DateTimeScalar } from './scalars';
+
+/**
+ * The API's GraphQL types, and the one mapping to each from the records and
+ * views the store, the worker's replies and the live events carry.
+ */
 
 export const MessageKindEnum = { TEXT: 'TEXT', FILE: 'FILE', SYSTEM: 'SYSTEM' } as const satisfies Record<MessageKind, MessageKind>;
 registerEnumType(MessageKindEnum, {
@@ -20,11 +28,11 @@ export class UserType {
   @Field(() => DateTimeScalar, { nullable: true }) lastLoginAt!: Date | null;
   @Field(() => DateTimeScalar, { nullable: true }) lastLogoutAt!: Date | null;
 
-  /** `email` is passed only when the viewer is this user. */
-  static from(user: PublicUser, email: string | null = null): UserType {
+  /** `email` is given only when the viewer is this user; everyone else sees null. */
+  static from(user: PublicUser & { email?: string | null }): UserType {
     return Object.assign(new UserType(), {
       ...user,
-      email,
+      email: user.email ?? null,
       createdAt: new Date(user.createdAt),
       lastLoginAt: user.lastLoginAt ? new Date(user.lastLoginAt) : null,
       lastLogoutAt: user.lastLogoutAt ? new Date(user.lastLogoutAt) : null,
@@ -61,7 +69,7 @@ export class MessageType {
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => Boolean, { description: 'Whether the viewer has bookmarked this message.' }) bookmarked!: boolean;
 
-  static from(message: MessageRecord, bookmarked = false): MessageType {
+  static from({ message, bookmarked }: ViewedMessage): MessageType {
     return Object.assign(new MessageType(), {
       ...message,
       sender: message.sender ? UserType.from(message.sender) : null,
@@ -81,6 +89,15 @@ export class RoomType {
   @Field(() => MessageType, { nullable: true }) lastMessage!: MessageType | null;
   @Field(() => Int, { description: "The viewer's read marker: the highest seq they have read." }) lastReadSeq!: number;
   @Field(() => Int, { description: "Messages after the viewer's read marker that others sent." }) unreadCount!: number;
+
+  static from(room: RoomView): RoomType {
+    return Object.assign(new RoomType(), {
+      ...room,
+      createdAt: new Date(room.createdAt),
+      members: room.members.map((member) => UserType.from(member)),
+      lastMessage: room.lastMessage ? MessageType.from(room.lastMessage) : null,
+    });
+  }
 }
 
 @ObjectType('PageInfo')
@@ -101,6 +118,15 @@ export class MessageEdgeType {
 export class MessageConnectionType {
   @Field(() => [MessageEdgeType]) edges!: MessageEdgeType[];
   @Field(() => PageInfoType) pageInfo!: PageInfoType;
+
+  /** A page of `range` (ascending) in a room whose newest message is `lastSeq`; cursors are seqs. */
+  static from(messages: ViewedMessage[], lastSeq: number, range: SeqRange): MessageConnectionType {
+    const seqs = messages.map(({ message }) => message.seq);
+    return {
+      edges: messages.map((viewed) => ({ cursor: String(viewed.message.seq), node: MessageType.from(viewed) })),
+      pageInfo: seqPageInfo(seqs, lastSeq, range.afterSeq, range.beforeSeq),
+    };
+  }
 }
 
 @InputType('SignUpInput')

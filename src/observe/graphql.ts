@@ -13,8 +13,6 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { Context } from '../gateway/context';
-import { toClientError } from '../gateway/errors';
 import type { Logger } from '../log';
 import type { Metrics, OperationType, Transport } from './metrics';
 
@@ -45,18 +43,13 @@ export function rootFields(document: DocumentNode, operation: OperationDefinitio
   return [...fields];
 }
 
-const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-/** The code a client is shown for `error`, by the one translation there is (toClientError); graphql-ws's hooks log it. */
-function clientCode(error: GraphQLError): string {
-  return String(toClientError(error.toJSON(), error, SILENT, true).extensions?.code);
-}
-
 /** Counts and times GraphQL operations of both transports, and logs each at debug (never its variables). */
 export class GraphqlMetering {
   constructor(
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    /** The code a client is shown for an error: the gateway's one translation (toClientError), handed in. */
+    private readonly clientCode: (error: GraphQLError) => string,
   ) {}
 
   private finished(transport: Transport, type: OperationType, fields: readonly string[], outcome: string, startedAt: number): void {
@@ -66,7 +59,7 @@ export class GraphqlMetering {
   }
 
   /** Apollo Server (HTTP): the outcome is the code of the first error the client got. */
-  apolloPlugin(): ApolloServerPlugin<Context> {
+  apolloPlugin<C extends { receivedAt: number }>(): ApolloServerPlugin<C> {
     return {
       requestDidStart: async ({ contextValue }) => {
         let type: OperationType = 'none';
@@ -86,7 +79,7 @@ export class GraphqlMetering {
       },
       // A token that could not be checked (PostgreSQL unreachable) fails the request before requestDidStart.
       contextCreationDidFail: async ({ error }) => {
-        const outcome = clientCode(error as GraphQLError);
+        const outcome = this.clientCode(error as GraphQLError);
         this.metrics.graphqlOperation('http', 'none', [], outcome, 0);
         this.log.debug('graphql operation', { transport: 'http', type: 'none', fields: [], outcome });
       },
@@ -115,7 +108,7 @@ export class GraphqlMetering {
       const result = await run();
       // A subscription that started is a stream; one refused (FORBIDDEN, say) is a result with errors.
       const errors = (result as ExecutionResult).errors;
-      outcome = errors?.length ? clientCode(errors[0]) : 'ok';
+      outcome = errors?.length ? this.clientCode(errors[0]) : 'ok';
       return result;
     } finally {
       this.finished('ws', type, fields, outcome, startedAt);

@@ -298,7 +298,8 @@ export class Worker {
         reply: JSON.stringify(errorReply(command.id, 'INTERNAL_SERVER_ERROR', 'The request could not be applied.')),
         events: [],
         outcome: 'rejected',
-        rejected: err instanceof Error ? err.message : String(err),
+        // PostgreSQL's messages quote values: the dead-letter header names only the SQLSTATE.
+        rejected: err instanceof StoreError ? `PostgreSQL refused it (SQLSTATE ${err.code})` : err instanceof Error ? err.message : String(err),
       });
     }
     return outcomes;

@@ -1,27 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput, notFound, unauthenticated } from '../../errors';
-import { LIMITS, checkEmail, checkId, checkMaxLength, checkPageSize, checkPassword, normalizeUsername } from '../../rules';
+import { LIMITS, checkId, checkMaxLength, checkPageSize, checkSignUp } from '../../rules';
+import { findLogin, loadUser, searchUsers } from '../../store/reads';
 import { hashPassword, passwordMatches } from '../auth';
 import { requireViewer, type Context } from '../context';
-import { loadUser, searchUsers } from '../reads';
 import { AuthPayloadType, SignUpInput, UserType } from '../types';
 
 async function authPayload(ctx: Context, userId: string): Promise<AuthPayloadType> {
   const user = await loadUser(ctx.em, userId, userId);
   if (!user) throw new Error(`user ${userId} vanished after its command was applied`);
   const { token, expiresAt } = await ctx.services.tokens.issue(userId);
-  return Object.assign(new AuthPayloadType(), { token, expiresAt, user });
+  return Object.assign(new AuthPayloadType(), { token, expiresAt, user: UserType.from(user) });
 }
 
 @Resolver()
 export class AccountResolver {
   @Mutation(() => AuthPayloadType, { description: 'CONFLICT when the username is taken.' })
   async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: Context): Promise<AuthPayloadType> {
-    const username = normalizeUsername(input.username);
-    checkPassword(input.password);
-    const displayName = checkMaxLength('displayName', (input.displayName ?? '').trim() || username, LIMITS.displayNameMax);
-    const email = input.email ? checkEmail(input.email) : null;
+    const { username, displayName, email } = checkSignUp(input);
     const userId = randomUUID();
     // Only the hash travels through Kafka; the password never leaves this process.
     const passwordHash = await hashPassword(input.password);
@@ -37,12 +34,11 @@ export class AccountResolver {
     @Arg('password', () => String) password: string,
     @Ctx() ctx: Context,
   ): Promise<AuthPayloadType> {
-    const [row] = await ctx.em.execute('select id, password_hash from users where username = ?', [
-      username.trim().toLowerCase(),
-    ]);
-    const ok = await passwordMatches((row?.password_hash as string | undefined) ?? null, password);
-    if (!row || !ok) throw unauthenticated('wrong username or password');
-    const userId = String(row.id);
+    const found = await findLogin(ctx.em, username.trim().toLowerCase());
+    // Hashed even without such a user (passwordMatches takes null), so the answer's time does not tell which was wrong.
+    const ok = await passwordMatches(found?.passwordHash ?? null, password);
+    if (!found || !ok) throw unauthenticated('wrong username or password');
+    const { userId } = found;
     await ctx.services.bus.send('RecordLogin', userId, { userId });
     return authPayload(ctx, userId);
   }
@@ -70,13 +66,14 @@ export class AccountResolver {
     const viewer = requireViewer(ctx);
     const user = await loadUser(ctx.em, viewer.userId, viewer.userId);
     if (!user) throw notFound('your account no longer exists');
-    return user;
+    return UserType.from(user);
   }
 
   @Query(() => UserType, { nullable: true })
   async user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserType | null> {
     const viewer = requireViewer(ctx);
-    return loadUser(ctx.em, checkId('id', id), viewer.userId);
+    const user = await loadUser(ctx.em, checkId('id', id), viewer.userId);
+    return user && UserType.from(user);
   }
 
   @Query(() => [UserType], { description: 'Users whose username or display name starts with the query.' })
@@ -88,6 +85,7 @@ export class AccountResolver {
     const viewer = requireViewer(ctx);
     const prefix = checkMaxLength('query', query.trim(), LIMITS.displayNameMax);
     if (prefix.length === 0) throw badInput('query must not be empty');
-    return searchUsers(ctx.em, viewer.userId, prefix, checkPageSize('first', first ?? 20));
+    const users = await searchUsers(ctx.em, viewer.userId, prefix, checkPageSize('first', first ?? 20));
+    return users.map((user) => UserType.from(user));
   }
 }

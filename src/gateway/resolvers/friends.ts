@@ -1,15 +1,16 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { notFound } from '../../errors';
 import { checkId } from '../../rules';
+import { loadFriends, loadUser } from '../../store/reads';
 import { requireViewer, type Context } from '../context';
-import { loadFriends, loadUser } from '../reads';
 import { UserType } from '../types';
 
 @Resolver()
 export class FriendResolver {
   @Query(() => [UserType])
   async friends(@Ctx() ctx: Context): Promise<UserType[]> {
-    return loadFriends(ctx.em, requireViewer(ctx).userId);
+    const friends = await loadFriends(ctx.em, requireViewer(ctx).userId);
+    return friends.map((friend) => UserType.from(friend));
   }
 
   @Mutation(() => UserType, { description: 'Friendship is mutual: both users see each other in `friends`.' })
@@ -19,7 +20,7 @@ export class FriendResolver {
     await ctx.services.bus.send('AddFriend', viewer.userId, { friendId });
     const friend = await loadUser(ctx.em, friendId, viewer.userId);
     if (!friend) throw notFound('no such user');
-    return friend;
+    return UserType.from(friend);
   }
 
   @Mutation(() => Boolean, { description: 'Ends the friendship for both; rooms you share stay as they are.' })

@@ -1,16 +1,16 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { badInput } from '../../errors';
-import { LIMITS, checkAttachment, checkId, checkMaxLength, checkMessageBody } from '../../rules';
+import { checkAfterSeq, checkId, checkPageArgs, checkSendChat } from '../../rules';
+import type { ViewedMessage } from '../../contracts/records';
+import { loadBookmarks, loadMessagePage, loadMessages, requireMembership } from '../../store/reads';
 import { requireViewer, type Context } from '../context';
-import { HISTORY_PAGE, type ViewedMessage } from '../live';
-import { loadBookmarks, loadMessages, messagesPage, requireMembership } from '../reads';
+import { HISTORY_PAGE } from '../../live/room-stream';
 import { MessageConnectionType, MessageType, SendChatInput } from '../types';
 
 async function setBookmark(ctx: Context, messageId: string, bookmarked: boolean): Promise<MessageType> {
   const viewer = requireViewer(ctx);
   const id = checkId('messageId', messageId);
   const { message } = await ctx.services.bus.send('Bookmark', viewer.userId, { messageId: id, bookmarked });
-  return MessageType.from(message, bookmarked);
+  return MessageType.from({ message, bookmarked });
 }
 
 @Resolver()
@@ -18,23 +18,10 @@ export class MessageResolver {
   @Mutation(() => MessageType)
   async sendChat(@Arg('input', () => SendChatInput) input: SendChatInput, @Ctx() ctx: Context): Promise<MessageType> {
     const viewer = requireViewer(ctx);
-    const roomId = checkId('roomId', input.roomId);
-    const attachment = checkAttachment(input.attachment);
-    const body = checkMessageBody(input.body, attachment !== null);
-    const clientMessageId = input.clientMessageId ?? null;
-    if (clientMessageId !== null) {
-      checkMaxLength('clientMessageId', clientMessageId, LIMITS.clientMessageIdMax);
-      if (clientMessageId.length === 0) throw badInput('clientMessageId must not be empty');
-    }
+    const payload = checkSendChat(input);
     // Last before the command is produced: a refused send is not enqueued, and a malformed one costs no token.
     ctx.services.sendRate.take(viewer.userId);
-    const { message, bookmarked } = await ctx.services.bus.send('SendChat', viewer.userId, {
-      roomId,
-      body,
-      clientMessageId,
-      attachment,
-    });
-    return MessageType.from(message, bookmarked);
+    return MessageType.from(await ctx.services.bus.send('SendChat', viewer.userId, payload));
   }
 
   @Mutation(() => MessageType)
@@ -49,7 +36,8 @@ export class MessageResolver {
 
   @Query(() => [MessageType], { description: "The viewer's bookmarked messages, newest bookmark first." })
   async bookmarks(@Ctx() ctx: Context): Promise<MessageType[]> {
-    return loadBookmarks(ctx.em, requireViewer(ctx).userId);
+    const bookmarks = await loadBookmarks(ctx.em, requireViewer(ctx).userId);
+    return bookmarks.map((viewed) => MessageType.from(viewed));
   }
 
   @Query(() => MessageConnectionType, {
@@ -64,7 +52,9 @@ export class MessageResolver {
     @Ctx() ctx: Context,
   ): Promise<MessageConnectionType> {
     const viewer = requireViewer(ctx);
-    return messagesPage(ctx.em, viewer.userId, { roomId: checkId('roomId', roomId), first, after, last, before });
+    const range = checkPageArgs({ first, after, last, before });
+    const { lastSeq, messages } = await loadMessagePage(ctx.em, viewer.userId, checkId('roomId', roomId), range);
+    return MessageConnectionType.from(messages, lastSeq, range);
   }
 
   @Subscription(() => MessageType, {
@@ -74,25 +64,21 @@ export class MessageResolver {
       const ctx = context as Context;
       const viewer = requireViewer(ctx);
       const roomId = checkId('roomId', args.roomId as string);
-      const afterSeq = (args.afterSeq as number | null | undefined) ?? null;
-      if (afterSeq !== null && afterSeq < 0) throw badInput('afterSeq must not be negative');
       const orm = ctx.services.orm;
       // Not ctx.em: the context lives as long as the subscription, and an EntityManager would stay with it (a few KB each).
       const lastSeq = await requireMembership(orm.em.fork(), viewer.userId, roomId);
-      if (afterSeq !== null && afterSeq > lastSeq) {
-        throw badInput(`afterSeq ${afterSeq} is past the room's newest message (${lastSeq})`);
-      }
       // Without afterSeq the stream starts after the newest message as of the membership check.
-      return ctx.services.live.open(roomId, viewer.userId, afterSeq ?? lastSeq, (from, before) =>
-        loadMessages(orm.em.fork(), roomId, viewer.userId, { afterSeq: from, beforeSeq: before, limit: HISTORY_PAGE, fromEnd: false }),
+      const from = checkAfterSeq(args.afterSeq as number | null | undefined, lastSeq);
+      return ctx.services.live.openRoom(roomId, viewer.userId, from, (afterSeq, beforeSeq) =>
+        loadMessages(orm.em.fork(), viewer.userId, roomId, { afterSeq, beforeSeq, limit: HISTORY_PAGE, fromEnd: false }),
       );
     },
   })
   roomMessages(
-    @Root() { message, bookmarked }: ViewedMessage,
+    @Root() viewed: ViewedMessage,
     @Arg('roomId', () => ID) _roomId: string,
     @Arg('afterSeq', () => Int, { nullable: true }) _afterSeq: number | null,
   ): MessageType {
-    return MessageType.from(message, bookmarked);
+    return MessageType.from(viewed);
   }
 }

@@ -1,37 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput } from '../../errors';
-import { LIMITS, checkId, checkMaxLength } from '../../rules';
+import { checkId, checkMemberIds, checkRoomName } from '../../rules';
+import { loadRoom, loadRooms } from '../../store/reads';
 import { requireViewer, type Context } from '../context';
-import { loadRoom, loadRooms } from '../reads';
 import { RoomType } from '../types';
-
-/** A list of user ids that can be members of one room together with the viewer. */
-function checkMemberIds(field: string, ids: string[], viewerId: string): string[] {
-  const checked = ids.map((id) => checkId(field, id));
-  if (new Set([...checked, viewerId]).size > LIMITS.roomMembersMax) {
-    throw badInput(`a room has at most ${LIMITS.roomMembersMax} members`);
-  }
-  return checked;
-}
 
 /** The room as the viewer sees it right after their command was applied. */
 async function roomAfterCommand(ctx: Context, viewerId: string, roomId: string): Promise<RoomType> {
   const [room] = await loadRooms(ctx.em, viewerId, roomId);
   if (!room) throw new Error(`room ${roomId} is not the viewer's after their command was applied`);
-  return room;
+  return RoomType.from(room);
 }
 
 @Resolver()
 export class RoomResolver {
   @Query(() => [RoomType], { description: "The viewer's rooms, the most recently active first." })
   async rooms(@Ctx() ctx: Context): Promise<RoomType[]> {
-    return loadRooms(ctx.em, requireViewer(ctx).userId);
+    const rooms = await loadRooms(ctx.em, requireViewer(ctx).userId);
+    return rooms.map((room) => RoomType.from(room));
   }
 
   @Query(() => RoomType, { nullable: true, description: 'Null, or FORBIDDEN, when the viewer is not a member.' })
   async room(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<RoomType | null> {
-    return loadRoom(ctx.em, requireViewer(ctx).userId, checkId('id', id));
+    const room = await loadRoom(ctx.em, requireViewer(ctx).userId, checkId('id', id));
+    return room && RoomType.from(room);
   }
 
   @Mutation(() => RoomType, { description: 'Every member must be a friend of the creator; the creator is a member.' })
@@ -42,7 +35,7 @@ export class RoomResolver {
   ): Promise<RoomType> {
     const viewer = requireViewer(ctx);
     const ids = checkMemberIds('memberIds', memberIds, viewer.userId);
-    const roomName = checkMaxLength('name', (name ?? '').trim(), LIMITS.roomNameMax) || 'New room';
+    const roomName = checkRoomName(name);
     const roomId = randomUUID();
     await ctx.services.bus.send('CreateRoom', viewer.userId, { roomId, name: roomName, memberIds: ids });
     return roomAfterCommand(ctx, viewer.userId, roomId);

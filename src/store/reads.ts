@@ -1,23 +1,43 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, forbidden, notFound } from '../errors';
-import { checkPageSize, parseSeqCursor, seqPageInfo } from '../rules';
-import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type Row } from '../store/rows';
-import type { ViewedMessage } from './live';
-import { MessageType, RoomType, UserType, type MessageConnectionType } from './types';
+import type { PublicUser, ViewedMessage } from '../contracts/records';
+import { forbidden, notFound } from '../errors';
+import type { SeqRange } from '../rules';
+import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type Row } from './rows';
 
 /**
- * The gateway's read side: queries straight against PostgreSQL, each answer
- * built in a fixed number of queries however many rooms or members it holds.
+ * The read side's queries, as the gateway serves them: each answer is built in
+ * a fixed number of statements however many rooms or members it holds. They
+ * return records and views of them; the gateway maps those to GraphQL.
  */
+
+/** A user as a viewer sees them: `email` is the user's own only when the viewer is that user, else null. */
+export type ViewedUser = PublicUser & { email: string | null };
+
+/** A room as one of its members sees it. */
+export interface RoomView {
+  id: string;
+  name: string;
+  createdAt: string;
+  members: PublicUser[];
+  lastSeq: number;
+  lastMessage: ViewedMessage | null;
+  lastReadSeq: number;
+  unreadCount: number;
+}
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
 const USER_COLUMNS_OF_U = USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ');
+/** Past any seq: an int column's largest value. */
+const NO_UPPER_SEQ = 2 ** 31 - 1;
 
 /** A message with its sender and whether the viewer bookmarked it; the viewer id is its first parameter. */
 const VIEWED_MESSAGE = `exists (select 1 from bookmarks b where b.message_id = m.id and b.user_id = ?) as bookmarked,
   ${MESSAGE_WITH_SENDER}`;
 const viewedMessage = (row: Row): ViewedMessage => ({ message: messageWithSender(row), bookmarked: Boolean(row.bookmarked) });
-const messageType = (row: Row) => MessageType.from(messageWithSender(row), Boolean(row.bookmarked));
+const viewedUser = (row: Row, viewerId: string | null): ViewedUser => ({
+  ...publicUser(row),
+  email: row.id === viewerId ? ((row.email as string | null) ?? null) : null,
+});
 
 /** Whether a token was ended by logout. */
 export async function isTokenRevoked(em: EntityManager, tokenId: string): Promise<boolean> {
@@ -25,23 +45,28 @@ export async function isTokenRevoked(em: EntityManager, tokenId: string): Promis
   return rows.length > 0;
 }
 
-export async function loadUser(em: EntityManager, userId: string, viewerId: string | null): Promise<UserType | null> {
-  const [row] = await em.execute(`select ${USER_COLUMNS}, email from users where id = ?`, [userId]);
-  if (!row) return null;
-  return UserType.from(publicUser(row), userId === viewerId ? (row.email as string | null) : null);
+/** What login checks a password against; null when no user has that (normalized) username. */
+export async function findLogin(em: EntityManager, username: string): Promise<{ userId: string; passwordHash: string } | null> {
+  const [row] = await em.execute('select id, password_hash from users where username = ?', [username]);
+  return row ? { userId: String(row.id), passwordHash: String(row.password_hash) } : null;
 }
 
-export async function loadFriends(em: EntityManager, viewerId: string): Promise<UserType[]> {
+export async function loadUser(em: EntityManager, userId: string, viewerId: string | null): Promise<ViewedUser | null> {
+  const [row] = await em.execute(`select ${USER_COLUMNS}, email from users where id = ?`, [userId]);
+  return row ? viewedUser(row, viewerId) : null;
+}
+
+export async function loadFriends(em: EntityManager, viewerId: string): Promise<PublicUser[]> {
   const rows = await em.execute(
     `select ${USER_COLUMNS_OF_U} from friendships f join users u on u.id = f.friend_id
      where f.user_id = ? order by u.username`,
     [viewerId],
   );
-  return rows.map((row: Row) => UserType.from(publicUser(row)));
+  return rows.map((row: Row) => publicUser(row));
 }
 
 /** Users whose username or display name starts with `query` (case-insensitive), by username. */
-export async function searchUsers(em: EntityManager, viewerId: string, query: string, first: number): Promise<UserType[]> {
+export async function searchUsers(em: EntityManager, viewerId: string, query: string, first: number): Promise<ViewedUser[]> {
   // The prefix is matched literally: % and _ in the query are not wildcards.
   const prefix = `${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = await em.execute(
@@ -49,11 +74,11 @@ export async function searchUsers(em: EntityManager, viewerId: string, query: st
      order by username limit ?`,
     [prefix, prefix, first],
   );
-  return rows.map((row: Row) => UserType.from(publicUser(row), row.id === viewerId ? (row.email as string | null) : null));
+  return rows.map((row: Row) => viewedUser(row, viewerId));
 }
 
 /** The viewer's rooms (or the given one among them), most recently active first, fully built in four queries. */
-export async function loadRooms(em: EntityManager, viewerId: string, onlyRoomId?: string): Promise<RoomType[]> {
+export async function loadRooms(em: EntityManager, viewerId: string, onlyRoomId?: string): Promise<RoomView[]> {
   const rooms = await em.execute(
     `select r.*, m.last_read_seq from rooms r join room_members m on m.room_id = r.id and m.user_id = ?
      ${onlyRoomId ? 'where r.id = ?' : ''} order by r.last_activity_at desc, r.id`,
@@ -81,32 +106,31 @@ export async function loadRooms(em: EntityManager, viewerId: string, onlyRoomId?
       [viewerId, ...ids, viewerId],
     ),
   ]);
-  const membersByRoom = new Map<string, UserType[]>();
+  const membersByRoom = new Map<string, PublicUser[]>();
   for (const row of members) {
     const list = membersByRoom.get(String(row.room_id)) ?? [];
-    list.push(UserType.from(publicUser(row)));
+    list.push(publicUser(row));
     membersByRoom.set(String(row.room_id), list);
   }
-  const lastByRoom = new Map(lastMessages.map((row: Row) => [String(row.room_id), messageType(row)]));
+  const lastByRoom = new Map(lastMessages.map((row: Row) => [String(row.room_id), viewedMessage(row)]));
   const unreadByRoom = new Map(unread.map((row: Row) => [String(row.room_id), Number(row.unread)]));
-  return rooms.map((row: Row) => {
+  return rooms.map((row: Row): RoomView => {
     const id = String(row.id);
-    const last = lastByRoom.get(id);
-    return Object.assign(new RoomType(), {
+    return {
       id,
       name: String(row.name),
-      createdAt: new Date(row.created_at as string),
+      createdAt: new Date(row.created_at as string).toISOString(),
       members: membersByRoom.get(id) ?? [],
       lastSeq: Number(row.last_seq),
-      lastMessage: last ?? null,
+      lastMessage: lastByRoom.get(id) ?? null,
       lastReadSeq: Number(row.last_read_seq),
       unreadCount: unreadByRoom.get(id) ?? 0,
-    });
+    };
   });
 }
 
 /** One room of the viewer's; null when there is no such room, FORBIDDEN when the viewer is not a member. */
-export async function loadRoom(em: EntityManager, viewerId: string, roomId: string): Promise<RoomType | null> {
+export async function loadRoom(em: EntityManager, viewerId: string, roomId: string): Promise<RoomView | null> {
   const [room] = await loadRooms(em, viewerId, roomId);
   if (room) return room;
   const [exists] = await em.execute('select 1 from rooms where id = ?', [roomId]);
@@ -115,7 +139,7 @@ export async function loadRoom(em: EntityManager, viewerId: string, roomId: stri
 }
 
 /** The viewer's bookmarks in rooms they still belong to, newest bookmark first. */
-export async function loadBookmarks(em: EntityManager, viewerId: string): Promise<MessageType[]> {
+export async function loadBookmarks(em: EntityManager, viewerId: string): Promise<ViewedMessage[]> {
   const rows = await em.execute(
     `select ${MESSAGE_WITH_SENDER}
      join bookmarks bm on bm.message_id = m.id and bm.user_id = ?
@@ -123,7 +147,7 @@ export async function loadBookmarks(em: EntityManager, viewerId: string): Promis
      order by bm.created_at desc, m.id`,
     [viewerId],
   );
-  return rows.map((row: Row) => MessageType.from(messageWithSender(row), true));
+  return rows.map((row: Row) => ({ message: messageWithSender(row), bookmarked: true }));
 }
 
 /** NOT_FOUND when the room does not exist, FORBIDDEN when the viewer is not a member; else the room's lastSeq. */
@@ -138,38 +162,29 @@ export async function requireMembership(em: EntityManager, viewerId: string, roo
   return Number(row.last_seq);
 }
 
-/** Stored messages of a room with afterSeq < seq < beforeSeq, ascending, at most `limit` from the chosen end. */
-export async function loadMessages(
-  em: EntityManager,
-  roomId: string,
-  viewerId: string,
-  range: { afterSeq?: number; beforeSeq?: number; limit: number; fromEnd: boolean },
-): Promise<ViewedMessage[]> {
+/** Stored messages of a room in the range, ascending (the live stream's gap fill; membership is checked by the caller). */
+export async function loadMessages(em: EntityManager, viewerId: string, roomId: string, range: SeqRange): Promise<ViewedMessage[]> {
   const rows = await em.execute(
     `select ${VIEWED_MESSAGE} where m.room_id = ? and m.seq > ? and m.seq < ?
      order by m.seq ${range.fromEnd ? 'desc' : 'asc'} limit ?`,
-    [viewerId, roomId, range.afterSeq ?? 0, range.beforeSeq ?? 2 ** 31 - 1, range.limit],
+    [viewerId, roomId, range.afterSeq ?? 0, range.beforeSeq ?? NO_UPPER_SEQ, range.limit],
   );
   const messages = rows.map(viewedMessage);
   return range.fromEnd ? messages.reverse() : messages;
 }
 
 /**
- * A Relay connection over seq; cursors are the seq itself. Neither `first`
- * nor `last` means the newest 50. The membership check and the page are one
+ * A page of a room's history (ascending) and the room's lastSeq, with
+ * requireMembership's errors. The membership check and the page are one
  * statement: history is the hottest read, and each round trip to PostgreSQL
  * costs more here than the query itself.
  */
-export async function messagesPage(
+export async function loadMessagePage(
   em: EntityManager,
   viewerId: string,
-  args: { roomId: string; first?: number | null; after?: string | null; last?: number | null; before?: string | null },
-): Promise<MessageConnectionType> {
-  if (args.first != null && args.last != null) throw badInput('give either first or last, not both');
-  const afterSeq = parseSeqCursor('after', args.after);
-  const beforeSeq = parseSeqCursor('before', args.before);
-  const fromEnd = args.first == null;
-  const limit = args.first != null ? checkPageSize('first', args.first) : args.last != null ? checkPageSize('last', args.last) : 50;
+  roomId: string,
+  range: SeqRange,
+): Promise<{ lastSeq: number; messages: ViewedMessage[] }> {
   // One row per message of the page, or one row of nulls beside the room's own columns when the page is empty or the viewer is no member.
   const rows = await em.execute(
     `select r.last_seq as room_last_seq, rm.user_id is not null as viewer_is_member, page.*
@@ -177,15 +192,14 @@ export async function messagesPage(
      left join room_members rm on rm.room_id = r.id and rm.user_id = ?
      left join lateral (
        select ${VIEWED_MESSAGE} where m.room_id = r.id and rm.user_id is not null and m.seq > ? and m.seq < ?
-       order by m.seq ${fromEnd ? 'desc' : 'asc'} limit ?
+       order by m.seq ${range.fromEnd ? 'desc' : 'asc'} limit ?
      ) page on true
      where r.id = ?`,
-    [viewerId, viewerId, afterSeq ?? 0, beforeSeq ?? 2 ** 31 - 1, limit, args.roomId],
+    [viewerId, viewerId, range.afterSeq ?? 0, range.beforeSeq ?? NO_UPPER_SEQ, range.limit, roomId],
   );
   if (rows.length === 0) throw notFound('no such room');
   if (!rows[0].viewer_is_member) throw forbidden('only members can read this room');
   const messages = rows.filter((row: Row) => row.id != null).map(viewedMessage);
-  if (fromEnd) messages.reverse();
-  const edges = messages.map(({ message, bookmarked }) => ({ cursor: String(message.seq), node: MessageType.from(message, bookmarked) }));
-  return { edges, pageInfo: seqPageInfo(messages.map((m) => m.message.seq), Number(rows[0].room_last_seq), afterSeq, beforeSeq) };
+  if (range.fromEnd) messages.reverse();
+  return { lastSeq: Number(rows[0].room_last_seq), messages };
 }

@@ -1,0 +1,125 @@
+import { parseChatEvent, type ChatEvent } from '../contracts/records';
+import { errorFields, type Logger } from '../log';
+import type { Metrics } from '../observe/metrics';
+import { RoomStream, isRoomEvent, type History } from './room-stream';
+
+/** A record of the events topic as the router needs it. */
+export interface SourceRecord {
+  value: Buffer | null;
+  offset: string;
+}
+
+/**
+ * The records of the events topic, by the `channel` header (KafkaEvents over
+ * Kafka; a fake in unit tests).
+ */
+export interface EventSource {
+  /** Calls `onRecord` with every record of `channel` once the promise resolves; the id is for unsubscribe. */
+  subscribe(channel: string, onRecord: (record: SourceRecord) => void): Promise<number>;
+  unsubscribe(id: number): void;
+}
+
+export type Listener = (event: ChatEvent) => void;
+
+/** The listeners of one channel, and the source's subscription that feeds them all. */
+interface Channel {
+  listeners: Set<Listener>;
+  subscription: Promise<number>;
+}
+
+/**
+ * Routes the events topic to this gateway's local listeners by channel: a
+ * room id to the room's streams, SESSIONS_CHANNEL to the socket registry,
+ * `user:<id>` channels the same way when they come. The source is asked for a
+ * channel once, however many listeners it has here, and each record is parsed
+ * once.
+ */
+export class EventRouter {
+  private readonly channels = new Map<string, Channel>();
+  private readonly streams = new Set<RoomStream>();
+
+  constructor(
+    private readonly source: EventSource,
+    private readonly log: Logger,
+    private readonly metrics: Pick<Metrics, 'messageFannedOut' | 'countSubscriptions'>,
+  ) {
+    metrics.countSubscriptions(() => this.streams.size);
+  }
+
+  /** Calls `listener` with each event of `channel` from when the promise resolves on; the function returned stops that. */
+  async listen(channel: string, listener: Listener): Promise<() => void> {
+    let entry = this.channels.get(channel);
+    if (!entry) {
+      const listeners = new Set<Listener>();
+      entry = { listeners, subscription: this.source.subscribe(channel, (record) => this.route(channel, listeners, record)) };
+      this.channels.set(channel, entry);
+    }
+    const joined = entry;
+    joined.listeners.add(listener);
+    try {
+      await joined.subscription;
+    } catch (err) {
+      this.leave(channel, joined, listener);
+      throw err;
+    }
+    return () => this.leave(channel, joined, listener);
+  }
+
+  private leave(channel: string, entry: Channel, listener: Listener): void {
+    if (!entry.listeners.delete(listener) || entry.listeners.size > 0) return;
+    if (this.channels.get(channel) === entry) this.channels.delete(channel);
+    entry.subscription.then(
+      (id) => this.source.unsubscribe(id),
+      () => undefined, // never subscribed
+    );
+  }
+
+  private route(channel: string, listeners: Set<Listener>, record: SourceRecord): void {
+    if (listeners.size === 0) return;
+    let event: ChatEvent | null;
+    try {
+      event = parseChatEvent(record.value);
+    } catch (err) {
+      this.log.warn('ignoring unreadable record on the events topic', { channel, offset: record.offset, ...errorFields(err) });
+      return;
+    }
+    if (!event) return; // a kind this version does not know yet
+    // Once per record, as it reaches this gateway's listeners: where delivery latency ends.
+    if (event.type === 'message') this.metrics.messageFannedOut(event.message.createdAt);
+    for (const listener of listeners) listener(event);
+  }
+
+  /**
+   * A room's stream for one viewer (see RoomStream): it listens to the room's
+   * channel before its first read of the store, so nothing falls between.
+   */
+  async openRoom(roomId: string, viewerId: string, afterSeq: number, history: History): Promise<RoomStream> {
+    let unlisten: (() => void) | undefined;
+    let closed = false;
+    const stream = new RoomStream(history, viewerId, afterSeq, () => {
+      closed = true;
+      this.streams.delete(stream);
+      unlisten?.();
+    });
+    this.streams.add(stream);
+    try {
+      unlisten = await this.listen(roomId, (event) => {
+        if (isRoomEvent(event)) stream.push(event);
+      });
+    } catch (err) {
+      stream.close();
+      throw err;
+    }
+    if (closed) unlisten(); // closed while subscribing
+    return stream;
+  }
+
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
+  /** Ends every room stream (what is ready is still handed out). */
+  closeStreams(): void {
+    for (const stream of [...this.streams]) stream.close();
+  }
+}

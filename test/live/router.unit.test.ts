@@ -1,0 +1,143 @@
+import { SESSIONS_CHANNEL, type ChatEvent, type MessageRecord } from '../../src/contracts/records';
+import type { Logger } from '../../src/log';
+import type { RoomItem } from '../../src/live/room-stream';
+import { EventRouter, type EventSource, type SourceRecord } from '../../src/live/router';
+
+const ROOM_A = '00000000-0000-4000-8000-00000000000a';
+const ROOM_B = '00000000-0000-4000-8000-00000000000b';
+
+/** The events topic by channel, as graphql-kafkajs-subscriptions hands it out. */
+class FakeSource implements EventSource {
+  private lastId = 0;
+  readonly subscriptions = new Map<number, { channel: string; onRecord: (record: SourceRecord) => void }>();
+  private offset = 0;
+
+  async subscribe(channel: string, onRecord: (record: SourceRecord) => void): Promise<number> {
+    this.subscriptions.set(++this.lastId, { channel, onRecord });
+    return this.lastId;
+  }
+
+  unsubscribe(id: number): void {
+    this.subscriptions.delete(id);
+  }
+
+  channels(): string[] {
+    return [...this.subscriptions.values()].map((s) => s.channel);
+  }
+
+  publish(channel: string, value: unknown): void {
+    const record = { value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)), offset: String(this.offset++) };
+    for (const s of this.subscriptions.values()) if (s.channel === channel) s.onRecord(record);
+  }
+}
+
+function message(roomId: string, seq: number): MessageRecord {
+  return {
+    id: `m${seq}`,
+    roomId,
+    seq,
+    kind: 'TEXT',
+    body: `body ${seq}`,
+    sender: null,
+    attachment: null,
+    clientMessageId: null,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+function setup() {
+  const source = new FakeSource();
+  const warnings: string[] = [];
+  const log: Logger = { debug: () => undefined, info: () => undefined, warn: (msg: string) => void warnings.push(msg), error: () => undefined };
+  const fannedOut: string[] = [];
+  let subscriptionCount: () => number = () => -1;
+  const metrics = {
+    messageFannedOut: (createdAt: string) => void fannedOut.push(createdAt),
+    countSubscriptions: (count: () => number) => void (subscriptionCount = count),
+  };
+  const router = new EventRouter(source, log, metrics);
+  return { source, router, warnings, fannedOut, openStreams: () => subscriptionCount() };
+}
+
+const noHistory = async () => [];
+
+describe('EventRouter', () => {
+  test('routes each record by its channel; the source is asked once per channel, however many listeners', async () => {
+    const { source, router, fannedOut } = setup();
+    const a1: ChatEvent[] = [];
+    const a2: ChatEvent[] = [];
+    const sessions: ChatEvent[] = [];
+    await router.listen(ROOM_A, (e) => a1.push(e));
+    await router.listen(ROOM_A, (e) => a2.push(e));
+    await router.listen(SESSIONS_CHANNEL, (e) => sessions.push(e));
+    expect(source.channels().sort()).toEqual([ROOM_A, SESSIONS_CHANNEL].sort());
+
+    source.publish(ROOM_A, { v: 1, type: 'message', message: message(ROOM_A, 1) });
+    source.publish(ROOM_B, { v: 1, type: 'message', message: message(ROOM_B, 1) });
+    source.publish(SESSIONS_CHANNEL, { v: 1, type: 'session-ended', userId: 'u', tokenId: 't' });
+
+    expect(a1).toHaveLength(1);
+    // Parsed once: both listeners get the same object, and delivery latency is observed once.
+    expect(a2[0]).toBe(a1[0]);
+    expect(fannedOut).toHaveLength(1);
+    expect(sessions).toEqual([{ v: 1, type: 'session-ended', userId: 'u', tokenId: 't' }]);
+  });
+
+  test('skips unreadable records with a warning, and kinds it does not know quietly', async () => {
+    const { source, router, warnings } = setup();
+    const got: ChatEvent[] = [];
+    await router.listen(ROOM_A, (e) => got.push(e));
+    source.publish(ROOM_A, 'not json');
+    source.publish(ROOM_A, { v: 1, type: 'message' });
+    source.publish(ROOM_A, { v: 1, type: 'reaction-added', emoji: '+1' });
+    source.publish(ROOM_A, { v: 1, type: 'message', message: message(ROOM_A, 1) });
+    expect(got.map((e) => e.type)).toEqual(['message']);
+    expect(warnings).toEqual(['ignoring unreadable record on the events topic', 'ignoring unreadable record on the events topic']);
+  });
+
+  test("the channel's last listener leaving ends the source's subscription", async () => {
+    const { source, router } = setup();
+    const stop1 = await router.listen(ROOM_A, () => undefined);
+    const stop2 = await router.listen(ROOM_A, () => undefined);
+    stop1();
+    stop1(); // twice is harmless
+    await Promise.resolve();
+    expect(source.channels()).toEqual([ROOM_A]);
+    stop2();
+    await Promise.resolve();
+    expect(source.channels()).toEqual([]);
+  });
+
+  test("a room stream gets its room's messages; when it ends it is no longer counted or fed", async () => {
+    const { source, router, openStreams } = setup();
+    const stream = await router.openRoom(ROOM_A, 'viewer', 0, noHistory);
+    expect(openStreams()).toBe(1);
+    expect(router.openStreams).toBe(1);
+    const first = stream.next();
+    source.publish(ROOM_B, { v: 1, type: 'message', message: message(ROOM_B, 1) });
+    source.publish(ROOM_A, { v: 1, type: 'message', message: message(ROOM_A, 1) });
+    expect(((await first).value as RoomItem).message.roomId).toBe(ROOM_A);
+
+    await stream.return();
+    await Promise.resolve();
+    expect(openStreams()).toBe(0);
+    expect(source.channels()).toEqual([]);
+  });
+
+  test('closeStreams() ends every room stream', async () => {
+    const { router } = setup();
+    const a = await router.openRoom(ROOM_A, 'viewer', 0, noHistory);
+    const b = await router.openRoom(ROOM_B, 'viewer', 0, noHistory);
+    router.closeStreams();
+    expect(await a.next()).toEqual({ value: undefined, done: true });
+    expect(await b.next()).toEqual({ value: undefined, done: true });
+    expect(router.openStreams).toBe(0);
+  });
+
+  test('a source that is not reading refuses a stream, and nothing is left behind', async () => {
+    const { source, router } = setup();
+    source.subscribe = () => Promise.reject(new Error('not started'));
+    await expect(router.openRoom(ROOM_A, 'viewer', 0, noHistory)).rejects.toThrow('not started');
+    expect(router.openStreams).toBe(0);
+  });
+});
