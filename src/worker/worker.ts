@@ -103,6 +103,8 @@ export class Worker {
   /** Aborted by stop(): ends a wait for PostgreSQL at once. */
   private readonly stopping = new AbortController();
   private sweeper: NodeJS.Timeout | null = null;
+  /** The sweep in progress, awaited by stop() so it does not outlive the store. */
+  private sweeping: Promise<unknown> | null = null;
 
   constructor(
     kafka: Kafka,
@@ -129,7 +131,9 @@ export class Worker {
     // A group that never committed starts at the beginning: commands sent before any worker ran are not skipped.
     await this.consumer.subscribe({ topic: this.config.topics.commands, fromBeginning: true });
     this.commits.start();
-    this.sweeper = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS).unref();
+    this.sweeper = setInterval(() => {
+      this.sweeping ??= this.sweep().finally(() => (this.sweeping = null));
+    }, SWEEP_INTERVAL_MS).unref();
     await this.consumer.run({
       // Each partition in order, different partitions side by side: a room's commands share a partition.
       partitionsConsumedConcurrently: this.config.partitions,
@@ -162,6 +166,7 @@ export class Worker {
   async stop(): Promise<void> {
     this.stopping.abort();
     if (this.sweeper) clearInterval(this.sweeper);
+    await this.sweeping;
     // What is done so far; a chunk still in hand commits itself at the end of its batch, before the group is left.
     await this.commits.flush();
     await this.consumer.disconnect();
