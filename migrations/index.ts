@@ -1,8 +1,10 @@
 import { Migration20261122000000_initial } from './Migration20261122000000_initial';
 import { Migration20261122100000_chat_api } from './Migration20261122100000_chat_api';
+import { Migration20261201000000_processed_commands_text } from './Migration20261201000000_processed_commands_text';
 
 /** Every migration in order; listed explicitly so compiled and ts-jest runs find the same set. */
 export const MIGRATIONS = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
   { name: 'Migration20261122100000_chat_api', class: Migration20261122100000_chat_api },
+  { name: 'Migration20261201000000_processed_commands_text', class: Migration20261201000000_processed_commands_text },
 ];

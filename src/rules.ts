@@ -1,4 +1,5 @@
-import type { AttachmentRecord, CommandPayloads } from './contracts/records';
+import type { CommandPayloads } from './contracts/commands';
+import type { AttachmentRecord } from './contracts/records';
 import { badInput } from './errors';
 
 /**

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Producer } from 'kafkajs';
 import type { App } from '../src/app';
-import { RECORD_VERSION, type Command } from '../src/contracts/records';
+import type { Command } from '../src/contracts/commands';
+import { RECORD_VERSION } from '../src/contracts/records';
 import { PRODUCER_CONFIG } from '../src/kafka/client';
 import { startTestApp, testConfig, uniquePrefix, waitFor } from './support';
 

@@ -1,4 +1,5 @@
-import { RecordFormatError, SESSIONS_CHANNEL, eventRoute, parseCommand, type MessageRecord } from '../src/contracts/records';
+import { COMMAND_TYPES, commandKey, parseCommand } from '../src/contracts/commands';
+import { RecordFormatError, SESSIONS_CHANNEL, eventRoute, type MessageRecord } from '../src/contracts/records';
 
 const valid = {
   v: 1,
@@ -22,6 +23,9 @@ test.each([
   ['no deadline', JSON.stringify({ ...valid, deadline: undefined }), /deadline/],
   ['a negative read marker', JSON.stringify({ ...valid, type: 'MarkRead', payload: { roomId: valid.payload.roomId, seq: -1 } }), /"seq"/],
   ['a bookmark without its flag', JSON.stringify({ ...valid, type: 'Bookmark', payload: { messageId: valid.payload.roomId } }), /"bookmarked"/],
+  ['a command of a user without its actor', JSON.stringify({ ...valid, actorId: null }), /SendChat command has no valid actorId/],
+  ['a sign-up with an actor', JSON.stringify({ ...valid, type: 'SignUp', payload: { userId: valid.actorId, username: 'a', passwordHash: 'h', displayName: 'A', email: null } }), /SignUp command has an actorId/],
+  ['an attachment without a url', JSON.stringify({ ...valid, payload: { ...valid.payload, attachment: { name: 'a', contentType: 'text/plain', size: 1 } } }), /"attachment"/],
 ])('%s is a RecordFormatError', (_name, raw, reason) => {
   expect(() => parseCommand(Buffer.from(raw))).toThrow(RecordFormatError);
   expect(() => parseCommand(Buffer.from(raw))).toThrow(reason);
@@ -35,4 +39,14 @@ test("room messages are keyed and routed by their room; session ends by their us
     key: valid.actorId,
     channel: SESSIONS_CHANNEL,
   });
+});
+
+test('each command is keyed by what must stay in order: a room by its room, an account by its user', () => {
+  const roomId = valid.payload.roomId;
+  const userId = valid.actorId;
+  expect(COMMAND_TYPES).toHaveLength(12);
+  expect(commandKey('SendChat', userId, valid.payload)).toBe(roomId);
+  expect(commandKey('MarkRead', userId, { roomId, seq: 1 })).toBe(roomId);
+  expect(commandKey('SignUp', null, { userId, username: 'a', passwordHash: 'h', displayName: 'A', email: null })).toBe(userId);
+  expect(commandKey('Bookmark', userId, { messageId: roomId, bookmarked: true })).toBe(userId);
 });

@@ -1,6 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { unauthenticated, type UserError } from '../errors';
-import type { CommandBus } from '../kafka/command-bus';
+import type { CommandBus } from './command-bus';
 import type { EventRouter } from '../live/router';
 import type { Tokens, Viewer } from './auth';
 import type { Passwords } from './passwords';

@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ServiceUnavailableError, UserError } from '../errors';
 import { errorFields, type Logger } from '../log';
-import { isStoreUnavailable } from '../store/unavailable';
+import { isStoreUnavailable } from '../store/errors';
 
 /** What a client is told while PostgreSQL cannot be reached: nothing about hosts, ports or SQL. */
 export const STORE_UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable; try again shortly.';

@@ -1,5 +1,5 @@
 import { Entity, Index, JsonType, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import type { AttachmentRecord, MessageKind, Reply, SystemEventRecord } from '../contracts/records';
+import type { AttachmentRecord, MessageKind, SystemEventRecord } from '../contracts/records';
 
 // Column types are spelled out so the mapping never depends on emitted type metadata.
 
@@ -156,20 +156,22 @@ export class RevokedToken {
 }
 
 /**
- * The outcome of every applied command, so a redelivered command re-emits the
- * same reply and events instead of writing again.
+ * The outcome of each applied command, so a redelivered command re-emits the
+ * same reply and events instead of writing again. Kept for the command's
+ * lifetime and a margin, then swept by the workers.
  */
 @Entity({ tableName: 'processed_commands' })
 export class ProcessedCommand {
   @PrimaryKey({ type: 'string', length: 64 })
   id!: string;
 
-  @Property({ type: JsonType })
-  reply!: Reply;
+  /** The reply's record value, as produced (JSON). */
+  @Property({ type: 'text' })
+  reply!: string;
 
-  /** Message events the command produced, re-emitted on redelivery. */
-  @Property({ type: JsonType })
-  events!: unknown[];
+  /** The events' record values, as produced, in one JSON array. */
+  @Property({ type: 'text' })
+  events!: string;
 
   @Index()
   @Property({ type: 'Date' })

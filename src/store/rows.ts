@@ -3,7 +3,7 @@ import type { MessageRecord, PublicUser } from '../contracts/records';
 /** Raw SQL rows (snake_case columns) turned into the record shapes the rest of the service speaks. */
 export type Row = Record<string, unknown>;
 
-const iso = (v: unknown): string => (v instanceof Date ? v : new Date(String(v))).toISOString();
+export const iso = (v: unknown): string => (v instanceof Date ? v : new Date(String(v))).toISOString();
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
 
 export const USER_COLUMNS = 'id, username, display_name, status_message, created_at, last_login_at, last_logout_at';

@@ -1,18 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Consumer, IHeaders, KafkaMessage, Kafka, Message as KafkaRecord, Producer } from 'kafkajs';
 import type { Config } from '../config';
+import { parseCommand, readableCommandId, type Command } from '../contracts/commands';
 import {
   CHANNEL_HEADER,
   RECORD_VERSION,
   REPLY_TO_HEADER,
   RecordFormatError,
   eventRoute,
-  parseCommand,
-  readableCommandId,
   type ChatEvent,
-  type Command,
   type Reply,
 } from '../contracts/records';
 import { UserError } from '../errors';
@@ -20,48 +18,64 @@ import { errorFields, type Logger } from '../log';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG } from '../kafka/client';
 import { PeriodicCommits } from '../kafka/commits';
 import { Metrics, type CommandOutcome } from '../observe/metrics';
-import { isStoreUnavailable } from '../store/unavailable';
-import { HANDLERS, type Outcome } from './handlers';
+import { StoreConflictError, StoreError, StoreUnavailableError } from '../store/errors';
+import { loadProcessed, saveProcessed, sweepProcessed, type ProcessedCommand } from '../store/processed-commands';
+import { sweepRevokedTokens } from '../store/revoked-tokens';
+import { inTransaction } from '../store/transaction';
+import { handle } from './handlers';
 
 const WORKER_SESSION_TIMEOUT_MS = 10_000;
 
 type HeaderValue = NonNullable<IHeaders[string]>;
 
-/** What a command left behind; stored, so a redelivery re-emits exactly this. */
+/** An event as produced: its key, its channel header and its value. */
+interface OutgoingEvent {
+  key: string;
+  channel: string;
+  value: string;
+}
+
+/** What a command left behind: the reply and events it sends, serialized once for Kafka and the store alike. */
 interface Applied {
-  reply: Reply;
-  events: ChatEvent[];
-  /** Set when PostgreSQL refused the command's data: not stored, and the record is set aside. */
-  rejectedByDatabase?: string;
-  /** Time in its handler, when applied by this attempt (absent: loaded, applied before). */
+  reply: string;
+  events: OutgoingEvent[];
+  /** The outcome for metrics; `already_applied` when it was loaded (applied before). */
+  outcome: CommandOutcome;
+  /** Set when the command failed for good (refused by PostgreSQL, say): not stored, and the record is set aside. */
+  rejected?: string;
+  /** Time in its handler, when applied by this attempt. */
   applySeconds?: number;
 }
 
-function outcomeOf(applied: Applied): CommandOutcome {
-  if (applied.rejectedByDatabase !== undefined) return 'rejected';
-  if (applied.applySeconds === undefined) return 'already_applied';
-  return applied.reply.ok ? 'ok' : 'refused';
+function outgoing(event: ChatEvent): OutgoingEvent {
+  return { ...eventRoute(event), value: JSON.stringify(event) };
 }
 
-/**
- * PostgreSQL errors of the data itself (bad values, missing references):
- * retrying the same command cannot succeed. A unique violation is not one of
- * them: it comes from a concurrent duplicate, and the retry finds the winner.
- */
-const isDataError = (err: unknown) => {
-  const code = String((err as { code?: string }).code ?? '');
-  return code.startsWith('22') || ['23502', '23503', '23514'].includes(code);
-};
+/** A stored outcome, to be sent again. */
+function reloaded({ reply, events }: ProcessedCommand): Applied {
+  return { reply, events: (JSON.parse(events) as ChatEvent[]).map(outgoing), outcome: 'already_applied' };
+}
 
-/** A PostgreSQL deadlock (40P01), serialization failure (40001) or unique violation (23505): another attempt resolves it. */
-const isRetriableConflict = (err: unknown) => ['40P01', '40001', '23505'].includes(String((err as { code?: string }).code));
+/** Conflicts (a deadlock, a concurrent duplicate) resolve in a few attempts; more means a bug, not a race. */
 const MAX_CONFLICT_ATTEMPTS = 5;
 /** Most commands applied in one transaction. */
 const MAX_CHUNK = 100;
 
-/** Pause between attempts at a command while PostgreSQL is unreachable: doubling from the first to the cap. */
+/** Pause between attempts while the store fails retriably (unreachable, a conflict): doubling from the first to the cap. */
 const STORE_RETRY_FIRST_MS = 200;
 const STORE_RETRY_MAX_MS = 2000;
+
+/**
+ * How long an applied command's outcome is kept beyond its lifetime
+ * (COMMAND_TIMEOUT_MS): for clocks that disagree, and so a redelivery soon
+ * after a crash still re-emits its events. Past its deadline a command is
+ * dropped unapplied, so its outcome is not needed for idempotency any more.
+ */
+const PROCESSED_MARGIN_MS = 10 * 60_000;
+/** How often each worker removes outcomes and token revocations nobody needs any more, and how many rows at most per run. */
+const SWEEP_INTERVAL_MS = 30_000;
+const SWEEP_BATCH = 1000;
+const SWEEP_MAX_BATCHES = 50;
 
 /**
  * Thrown out of eachBatch when the worker stops while waiting for
@@ -88,11 +102,14 @@ export class Worker {
   private readonly commits: PeriodicCommits;
   /** Aborted by stop(): ends a wait for PostgreSQL at once. */
   private readonly stopping = new AbortController();
+  private sweeper: NodeJS.Timeout | null = null;
+  /** The sweep in progress, awaited by stop() so it does not outlive the store. */
+  private sweeping: Promise<unknown> | null = null;
 
   constructor(
     kafka: Kafka,
     private readonly orm: MikroORM,
-    private readonly config: Pick<Config, 'topics' | 'partitions'>,
+    private readonly config: Pick<Config, 'topics' | 'partitions' | 'commandTimeoutMs'>,
     private readonly log: Logger,
     private readonly metrics = new Metrics(),
   ) {
@@ -114,6 +131,9 @@ export class Worker {
     // A group that never committed starts at the beginning: commands sent before any worker ran are not skipped.
     await this.consumer.subscribe({ topic: this.config.topics.commands, fromBeginning: true });
     this.commits.start();
+    this.sweeper = setInterval(() => {
+      this.sweeping ??= this.sweep().finally(() => (this.sweeping = null));
+    }, SWEEP_INTERVAL_MS).unref();
     await this.consumer.run({
       // Each partition in order, different partitions side by side: a room's commands share a partition.
       partitionsConsumedConcurrently: this.config.partitions,
@@ -145,6 +165,8 @@ export class Worker {
    */
   async stop(): Promise<void> {
     this.stopping.abort();
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.sweeping;
     // What is done so far; a chunk still in hand commits itself at the end of its batch, before the group is left.
     await this.commits.flush();
     await this.consumer.disconnect();
@@ -170,7 +192,7 @@ export class Worker {
         // A gateway wrote it, so it is a fault, not the user's: its caller learns at once instead of timing out.
         const commandId = readableCommandId(record.value);
         if (commandId !== null && replyTo !== undefined) {
-          await this.reply(replyTo, errorReply(commandId, 'INTERNAL_SERVER_ERROR', 'The request could not be processed.'));
+          await this.reply(replyTo, JSON.stringify(errorReply(commandId, 'INTERNAL_SERVER_ERROR', 'The request could not be processed.')));
         }
       }
     }
@@ -188,14 +210,9 @@ export class Worker {
         this.metrics.commandDone(command.type, 'expired');
         continue; // expired unapplied: nobody waits for it any more
       }
-      this.metrics.commandDone(command.type, outcomeOf(outcome), outcome.applySeconds);
-      if (outcome.rejectedByDatabase !== undefined) {
-        await this.setAside(record, partition, `database rejected the command: ${outcome.rejectedByDatabase}`);
-      }
-      for (const event of outcome.events) {
-        const { key, channel } = eventRoute(event);
-        events.push({ key, value: JSON.stringify(event), headers: { [CHANNEL_HEADER]: channel } });
-      }
+      this.metrics.commandDone(command.type, outcome.outcome, outcome.applySeconds);
+      if (outcome.rejected !== undefined) await this.setAside(record, partition, `command failed: ${outcome.rejected}`);
+      for (const { key, channel, value } of outcome.events) events.push({ key, value, headers: { [CHANNEL_HEADER]: channel } });
       if (replyTo !== undefined) replies.push(this.replyRecord(replyTo, outcome.reply));
     }
     const topicMessages = [
@@ -205,27 +222,27 @@ export class Worker {
     if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages });
   }
 
-  private replyRecord(replyTo: HeaderValue, reply: Reply): KafkaRecord {
-    return { key: String(replyTo), value: JSON.stringify(reply), headers: { [REPLY_TO_HEADER]: replyTo } as IHeaders };
+  private replyRecord(replyTo: HeaderValue, reply: string): KafkaRecord {
+    return { key: String(replyTo), value: reply, headers: { [REPLY_TO_HEADER]: replyTo } as IHeaders };
   }
 
-  private async reply(replyTo: HeaderValue, reply: Reply): Promise<void> {
+  private async reply(replyTo: HeaderValue, reply: string): Promise<void> {
     await this.producer.send({ topic: this.config.topics.replies, messages: [this.replyRecord(replyTo, reply)] });
   }
 
   /**
-   * applyChunk(), retried with capped backoff for as long as PostgreSQL is
-   * unreachable, so the worker rides out an outage by itself and keeps the
-   * command order of its partitions. Heartbeats between attempts keep it in
-   * the group. Each attempt starts over (stored outcomes, deadlines,
-   * transaction): a commit whose answer was lost is found, and a command that
-   * expired meanwhile is dropped. A deadlock, a serialization failure or a
-   * concurrent duplicate (a zombie worker after a rebalance) also only needs
-   * another attempt.
+   * applyChunk(), retried with capped backoff while the store's error says it
+   * is retriable: while PostgreSQL is unreachable, so the worker rides out an
+   * outage by itself and keeps the command order of its partitions, and on a
+   * conflict (a deadlock, or a concurrent duplicate from a zombie worker after
+   * a rebalance). Heartbeats between attempts keep it in the group. Each
+   * attempt starts over (stored outcomes, deadlines, transaction): a commit
+   * whose answer was lost is found, and a command that expired meanwhile is dropped.
    */
   private async applyOnceStoreAnswers(commands: Command[], heartbeat: () => Promise<void>): Promise<Map<string, Applied>> {
     let waitingSince: number | null = null;
-    for (let delay = STORE_RETRY_FIRST_MS, attempt = 1; ; delay = Math.min(delay * 2, STORE_RETRY_MAX_MS), attempt++) {
+    let conflicts = 0;
+    for (let delay = STORE_RETRY_FIRST_MS; ; delay = Math.min(delay * 2, STORE_RETRY_MAX_MS)) {
       try {
         const outcomes = await this.applyChunk(commands);
         if (waitingSince !== null) {
@@ -237,9 +254,9 @@ export class Worker {
         }
         return outcomes;
       } catch (err) {
-        const conflicting = isRetriableConflict(err) && attempt < MAX_CONFLICT_ATTEMPTS;
-        if (!conflicting && !isStoreUnavailable(err)) throw err;
-        if (!conflicting && waitingSince === null) {
+        if (!(err instanceof StoreError && err.retriable)) throw err;
+        if (err instanceof StoreConflictError && ++conflicts >= MAX_CONFLICT_ATTEMPTS) throw err;
+        if (err instanceof StoreUnavailableError && waitingSince === null) {
           waitingSince = Date.now();
           this.log.warn('database unavailable; retrying the commands until it answers', {
             commandId: commands[0].id,
@@ -257,11 +274,11 @@ export class Worker {
 
   /**
    * What each command did (absent: expired unapplied), applying only those
-   * never applied before, in order, in one transaction. Each outcome is
-   * stored with it, so a redelivery re-emits exactly the same.
+   * never applied before, in order, in one transaction. When that fails for
+   * good, they are applied one by one, so only the failing command is set aside.
    */
   private async applyChunk(commands: Command[]): Promise<Map<string, Applied>> {
-    const outcomes = await this.loadApplied(commands.map((c) => c.id));
+    const outcomes = new Map([...(await loadProcessed(this.orm, commands.map((c) => c.id)))].map(([id, p]) => [id, reloaded(p)]));
     const fresh = commands.filter((command) => {
       if (outcomes.has(command.id)) return false;
       if (Date.now() <= command.deadline) return true;
@@ -273,60 +290,74 @@ export class Worker {
     try {
       for (const [id, applied] of await this.applyInOneTransaction(fresh)) outcomes.set(id, applied);
     } catch (err) {
-      if (isStoreUnavailable(err)) throw err;
+      if (err instanceof StoreError && err.retriable) throw err;
       if (fresh.length > 1) {
         // A statement of one command failed, which undoes the whole transaction: apply them one by one.
         for (const command of fresh) for (const [id, applied] of await this.applyChunk([command])) outcomes.set(id, applied);
         return outcomes;
       }
-      if (!isDataError(err)) throw err;
+      // The command itself fails (PostgreSQL refuses its data, say): retrying cannot help, so it is answered and set aside.
       const [command] = fresh;
-      this.log.error('command rejected by the database', { commandId: command.id, type: command.type, ...errorFields(err) });
+      this.log.error('command failed; set aside', { commandId: command.id, type: command.type, ...errorFields(err) });
       outcomes.set(command.id, {
-        reply: errorReply(command.id, 'INTERNAL_SERVER_ERROR', 'The request could not be applied.'),
+        reply: JSON.stringify(errorReply(command.id, 'INTERNAL_SERVER_ERROR', 'The request could not be applied.')),
         events: [],
-        rejectedByDatabase: (err as Error).message,
+        outcome: 'rejected',
+        // PostgreSQL's messages quote values: the dead-letter header names only the SQLSTATE.
+        rejected: err instanceof StoreError ? `PostgreSQL refused it (SQLSTATE ${err.code})` : err instanceof Error ? err.message : String(err),
       });
     }
     return outcomes;
   }
 
   /**
-   * Handlers check before they write, so a command refused with a UserError
-   * has written nothing and the others of the transaction stand. Its refusal
-   * is stored too, so a redelivery answers the same even if the world changed since.
+   * Load, decide, apply for each command (./handlers). A refused command has
+   * written nothing, so the others of the transaction stand. Every outcome,
+   * refusals too, is stored with them, so a redelivery answers the same even
+   * if the world changed since.
    */
   private async applyInOneTransaction(commands: Command[]): Promise<Map<string, Applied>> {
-    return this.orm.em.fork().transactional(async (tx) => {
+    return inTransaction(this.orm, async (tx, now) => {
       const outcomes = new Map<string, Applied>();
+      const processed = new Map<string, ProcessedCommand>();
       for (const command of commands) {
         const startedAt = performance.now();
-        const applySeconds = () => (performance.now() - startedAt) / 1000;
-        try {
-          const outcome = await (HANDLERS[command.type] as (t: EntityManager, c: Command) => Promise<Outcome>)(tx, command);
-          outcomes.set(command.id, {
-            reply: { v: RECORD_VERSION, commandId: command.id, ok: true, result: outcome.result },
-            events: outcome.events,
-            applySeconds: applySeconds(),
-          });
-        } catch (err) {
-          if (!(err instanceof UserError)) throw err;
-          outcomes.set(command.id, { reply: errorReply(command.id, err.code, err.message), events: [], applySeconds: applySeconds() });
-        }
+        const decision = await handle(tx, command, now);
+        const applySeconds = (performance.now() - startedAt) / 1000;
+        const refused = decision instanceof UserError;
+        const reply: Reply = refused
+          ? errorReply(command.id, decision.code, decision.message)
+          : { v: RECORD_VERSION, commandId: command.id, ok: true, result: decision.result };
+        const events = refused ? [] : decision.events.map(outgoing);
+        const applied: Applied = { reply: JSON.stringify(reply), events, outcome: refused ? 'refused' : 'ok', applySeconds };
+        outcomes.set(command.id, applied);
+        processed.set(command.id, { reply: applied.reply, events: `[${events.map((e) => e.value).join(',')}]` });
       }
-      await tx.execute(
-        `insert into processed_commands (id, reply, events, processed_at) values ${commands.map(() => '(?, ?, ?, now())').join(', ')}`,
-        [...outcomes].flatMap(([id, o]) => [id, JSON.stringify(o.reply), JSON.stringify(o.events)]),
-      );
+      await saveProcessed(tx, processed);
       return outcomes;
     });
   }
 
-  private async loadApplied(commandIds: string[]): Promise<Map<string, Applied>> {
-    const rows = await this.orm.em
-      .fork()
-      .execute(`select id, reply, events from processed_commands where id in (${commandIds.map(() => '?').join(', ')})`, commandIds);
-    return new Map(rows.map((row) => [String(row.id), { reply: row.reply as Reply, events: row.events as ChatEvent[] }]));
+  /**
+   * Removes what no redelivery and no token check needs any more, a batch at
+   * a time (short transactions, rows other workers are deleting skipped), at
+   * most SWEEP_MAX_BATCHES batches per table per run. A failure waits for the next run.
+   */
+  async sweep(): Promise<{ processed: number; revoked: number }> {
+    const swept = { processed: 0, revoked: 0 };
+    const keepMs = this.config.commandTimeoutMs + PROCESSED_MARGIN_MS;
+    try {
+      for (let i = 0, n = SWEEP_BATCH; i < SWEEP_MAX_BATCHES && n === SWEEP_BATCH; i++) {
+        swept.processed += n = await sweepProcessed(this.orm, keepMs, SWEEP_BATCH);
+      }
+      for (let i = 0, n = SWEEP_BATCH; i < SWEEP_MAX_BATCHES && n === SWEEP_BATCH; i++) {
+        swept.revoked += n = await sweepRevokedTokens(this.orm, SWEEP_BATCH);
+      }
+    } catch (err) {
+      this.log.warn('sweep failed; trying again later', errorFields(err));
+    }
+    if (swept.processed + swept.revoked > 0) this.log.debug('swept', swept);
+    return swept;
   }
 
   /** Poison records go to the dead-letter topic with the reason; the consumer moves on. */

@@ -22,7 +22,7 @@ export class AccountResolver {
     const userId = randomUUID();
     // Only the hash travels through Kafka; the password never leaves this process.
     const passwordHash = await ctx.services.passwords.hash(input.password);
-    await ctx.services.bus.send('SignUp', userId, null, { userId, username, passwordHash, displayName, email });
+    await ctx.services.bus.send('SignUp', null, { userId, username, passwordHash, displayName, email });
     return authPayload(ctx, userId);
   }
 
@@ -46,14 +46,14 @@ export class AccountResolver {
     }
     await authThrottles.loginSucceeded(name);
     const { userId } = found;
-    await ctx.services.bus.send('RecordLogin', userId, userId, { userId });
+    await ctx.services.bus.send('RecordLogin', userId, { userId });
     return authPayload(ctx, userId);
   }
 
   @Mutation(() => Boolean, { description: 'Revokes the token it is called with; later use of it is UNAUTHENTICATED.' })
   async logout(@Ctx() ctx: Context): Promise<boolean> {
     const viewer = requireViewer(ctx);
-    await ctx.services.bus.send('Logout', viewer.userId, viewer.userId, {
+    await ctx.services.bus.send('Logout', viewer.userId, {
       tokenId: viewer.tokenId,
       expiresAt: viewer.expiresAt.toISOString(),
     });
@@ -64,7 +64,7 @@ export class AccountResolver {
   async updateStatus(@Arg('statusMessage', () => String) statusMessage: string, @Ctx() ctx: Context): Promise<UserType> {
     const viewer = requireViewer(ctx);
     const status = checkMaxLength('statusMessage', statusMessage.trim(), LIMITS.statusMax);
-    await ctx.services.bus.send('UpdateStatus', viewer.userId, viewer.userId, { statusMessage: status });
+    await ctx.services.bus.send('UpdateStatus', viewer.userId, { statusMessage: status });
     return this.me(ctx);
   }
 

@@ -17,7 +17,7 @@ export class FriendResolver {
   async addFriend(@Arg('userId', () => ID) userId: string, @Ctx() ctx: Context): Promise<UserType> {
     const viewer = requireViewer(ctx);
     const friendId = checkId('userId', userId);
-    await ctx.services.bus.send('AddFriend', viewer.userId, viewer.userId, { friendId });
+    await ctx.services.bus.send('AddFriend', viewer.userId, { friendId });
     const friend = await loadUser(ctx.em, friendId, viewer.userId);
     if (!friend) throw notFound('no such user');
     return UserType.from(friend);
@@ -27,7 +27,7 @@ export class FriendResolver {
   async removeFriend(@Arg('userId', () => ID) userId: string, @Ctx() ctx: Context): Promise<boolean> {
     const viewer = requireViewer(ctx);
     const friendId = checkId('userId', userId);
-    await ctx.services.bus.send('RemoveFriend', viewer.userId, viewer.userId, { friendId });
+    await ctx.services.bus.send('RemoveFriend', viewer.userId, { friendId });
     return true;
   }
 }

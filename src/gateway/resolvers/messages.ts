@@ -9,7 +9,7 @@ import { MessageConnectionType, MessageType, SendChatInput } from '../types';
 async function setBookmark(ctx: Context, messageId: string, bookmarked: boolean): Promise<MessageType> {
   const viewer = requireViewer(ctx);
   const id = checkId('messageId', messageId);
-  const { message } = await ctx.services.bus.send('Bookmark', viewer.userId, viewer.userId, { messageId: id, bookmarked });
+  const { message } = await ctx.services.bus.send('Bookmark', viewer.userId, { messageId: id, bookmarked });
   return MessageType.from({ message, bookmarked });
 }
 
@@ -21,7 +21,7 @@ export class MessageResolver {
     const payload = checkSendChat(input);
     // Last before the command is produced: a refused send is not enqueued, and a malformed one costs no token.
     ctx.services.sendRate.take(viewer.userId);
-    return MessageType.from(await ctx.services.bus.send('SendChat', payload.roomId, viewer.userId, payload));
+    return MessageType.from(await ctx.services.bus.send('SendChat', viewer.userId, payload));
   }
 
   @Mutation(() => MessageType)

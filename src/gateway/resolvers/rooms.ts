@@ -37,7 +37,7 @@ export class RoomResolver {
     const ids = checkMemberIds('memberIds', memberIds, viewer.userId);
     const roomName = checkRoomName(name);
     const roomId = randomUUID();
-    await ctx.services.bus.send('CreateRoom', roomId, viewer.userId, { roomId, name: roomName, memberIds: ids });
+    await ctx.services.bus.send('CreateRoom', viewer.userId, { roomId, name: roomName, memberIds: ids });
     return roomAfterCommand(ctx, viewer.userId, roomId);
   }
 
@@ -50,7 +50,7 @@ export class RoomResolver {
     const viewer = requireViewer(ctx);
     const id = checkId('roomId', roomId);
     const ids = checkMemberIds('userIds', userIds, viewer.userId);
-    await ctx.services.bus.send('InviteToRoom', id, viewer.userId, { roomId: id, userIds: ids });
+    await ctx.services.bus.send('InviteToRoom', viewer.userId, { roomId: id, userIds: ids });
     return roomAfterCommand(ctx, viewer.userId, id);
   }
 
@@ -58,7 +58,7 @@ export class RoomResolver {
   async leaveRoom(@Arg('roomId', () => ID) roomId: string, @Ctx() ctx: Context): Promise<boolean> {
     const viewer = requireViewer(ctx);
     const id = checkId('roomId', roomId);
-    await ctx.services.bus.send('LeaveRoom', id, viewer.userId, { roomId: id });
+    await ctx.services.bus.send('LeaveRoom', viewer.userId, { roomId: id });
     return true;
   }
 
@@ -71,7 +71,7 @@ export class RoomResolver {
     const viewer = requireViewer(ctx);
     const id = checkId('roomId', roomId);
     if (seq < 0) throw badInput('seq must not be negative');
-    await ctx.services.bus.send('MarkRead', id, viewer.userId, { roomId: id, seq });
+    await ctx.services.bus.send('MarkRead', viewer.userId, { roomId: id, seq });
     return roomAfterCommand(ctx, viewer.userId, id);
   }
 }

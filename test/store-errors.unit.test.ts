@@ -2,9 +2,9 @@ import { DriverException } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import { UserError } from '../src/errors';
 import { toClientError } from '../src/gateway/errors';
-import { isStoreUnavailable } from '../src/store/unavailable';
+import { StoreConflictError, StoreRejectedError, StoreUnavailableError, classifyStoreError, isStoreUnavailable } from '../src/store/errors';
 
-// Pure logic: which errors mean "PostgreSQL cannot be reached", in the shapes pg, Node, knex and MikroORM give them.
+// Pure logic: what PostgreSQL's failures mean, in the shapes pg, Node, knex and MikroORM give them.
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 /** MikroORM wraps every driver error, copying its fields (code included). */
 const wrapped = (error: Error) => new DriverException(error);
@@ -31,6 +31,7 @@ test('unavailable through a cause or inside an AggregateError (a name with sever
 });
 
 test.each([
+  ['a NUL byte in a text (08P01 protocol violation, on a healthy connection)', withCode('invalid message format', '08P01')],
   ['a syntax error', withCode('syntax error at or near "selec"', '42601')],
   ['a unique violation', withCode('duplicate key value violates unique constraint', '23505')],
   ['a bad value', withCode('invalid input syntax for type uuid', '22P02')],
@@ -54,4 +55,40 @@ test('at the GraphQL edge an unreachable database is SERVICE_UNAVAILABLE, retria
   expect(seen.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retriable: true });
   expect(seen.path).toEqual(['me']);
   expect(JSON.stringify(seen)).not.toMatch(/select|revoked|ECONNREFUSED|10\.0\.0\.7|5432/i);
+});
+
+test.each([
+  ['a NUL byte in a text', withCode('invalid message format', '08P01'), StoreRejectedError],
+  ['an invalid byte sequence', withCode('invalid byte sequence for encoding "UTF8": 0x00', '22021'), StoreRejectedError],
+  ['a value too long', withCode('value too long for type character varying(64)', '22001'), StoreRejectedError],
+  ['a missing reference', withCode('insert or update violates foreign key constraint', '23503'), StoreRejectedError],
+  ['a concurrent duplicate', withCode('duplicate key value violates unique constraint', '23505'), StoreConflictError],
+  ['a deadlock', withCode('deadlock detected', '40P01'), StoreConflictError],
+  ['a serialization failure', withCode('could not serialize access', '40001'), StoreConflictError],
+  ['a refused connect', withCode('connect ECONNREFUSED 10.0.0.7:5432', 'ECONNREFUSED'), StoreUnavailableError],
+  ['too many connections', withCode('sorry, too many clients already', '53300'), StoreUnavailableError],
+  ['a connection that died', new Error('Connection terminated unexpectedly'), StoreUnavailableError],
+])('%s is classified once, whether wrapped or not, and says whether it is retriable', (_what, error, kind) => {
+  for (const raw of [error, wrapped(error)]) {
+    const classified = classifyStoreError(raw);
+    expect(classified).toBeInstanceOf(kind);
+    expect((classified as StoreRejectedError).retriable).toBe(kind !== StoreRejectedError);
+    expect((classified as Error).cause).toBe(raw);
+    // Classifying again changes nothing.
+    expect(classifyStoreError(classified)).toBe(classified);
+  }
+});
+
+test('what is not a driver error passes unchanged: a user error, a bug', () => {
+  const userError = new UserError('FORBIDDEN', 'not a member');
+  const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+  expect(classifyStoreError(userError)).toBe(userError);
+  expect(classifyStoreError(bug)).toBe(bug);
+});
+
+test("the statement and its values stay out of the message (knex puts them before the driver's)", () => {
+  const raw = wrapped(withCode(`insert into users (username) values ('secret\u0000name') - invalid message format`, '08P01'));
+  const classified = classifyStoreError(raw) as Error;
+  expect(classified.message).toBe('invalid message format');
+  expect((classified.cause as Error).message).toMatch(/secret/);
 });

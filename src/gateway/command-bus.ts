@@ -2,20 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka, Message as KafkaRecord, Producer } from 'kafkajs';
 import type { Config } from '../config';
 import {
-  RECORD_VERSION,
-  REPLY_TO_HEADER,
-  parseReply,
+  commandKey,
+  type ActorOf,
   type CommandEnvelope,
   type CommandPayloads,
   type CommandResults,
   type CommandType,
-  type Reply,
-} from '../contracts/records';
+} from '../contracts/commands';
+import { RECORD_VERSION, REPLY_TO_HEADER, parseReply, type Reply } from '../contracts/records';
 import { ServiceUnavailableError, UserError, isUserErrorCode } from '../errors';
 import { errorFields, type Logger } from '../log';
 import type { Metrics } from '../observe/metrics';
-import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly, runFromNow } from './client';
-import { PeriodicCommits } from './commits';
+import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly, runFromNow } from '../kafka/client';
+import { PeriodicCommits } from '../kafka/commits';
 
 interface Pending {
   /** null: no reply will come (timed out or shutting down). */
@@ -85,16 +84,12 @@ export class CommandBus {
   }
 
   /**
-   * Sends a command and returns the worker's result. A user error in the reply
-   * is thrown as UserError; no reply within the bound is SERVICE_UNAVAILABLE
-   * with the command id, because the outcome is then unknown.
+   * Sends a command, keyed as its definition says, and returns the worker's
+   * result. A user error in the reply is thrown as UserError; no reply within
+   * the bound is SERVICE_UNAVAILABLE with the command id, because the outcome
+   * is then unknown.
    */
-  async send<T extends CommandType>(
-    type: T,
-    key: string,
-    actorId: string | null,
-    payload: CommandPayloads[T],
-  ): Promise<CommandResults[T]> {
+  async send<T extends CommandType>(type: T, actorId: ActorOf<T>, payload: CommandPayloads[T]): Promise<CommandResults[T]> {
     const command: CommandEnvelope<T> = {
       v: RECORD_VERSION,
       id: randomUUID(),
@@ -108,7 +103,7 @@ export class CommandBus {
       this.pending.set(command.id, { resolve, timer });
     });
     // The produce counts against the same bound: a broker that does not take the command ends the wait early.
-    this.enqueue({ commandId: command.id, type, record: { key, value: JSON.stringify(command), headers: { [REPLY_TO_HEADER]: this.instanceTag } } });
+    this.enqueue({ commandId: command.id, type, record: { key: commandKey(type, actorId, payload), value: JSON.stringify(command), headers: { [REPLY_TO_HEADER]: this.instanceTag } } });
     const reply = await replied;
     if (reply === null) {
       // Even a failed produce may have reached the broker: the outcome is unknown, not "not applied".

@@ -1,0 +1,57 @@
+import type { MessageRecord, PublicUser } from '../../contracts/records';
+import { notFound } from '../../errors';
+import { messageEvent, messageId, refuseNonMember, type Decide, type RoomView } from './decision';
+import type { Appended } from './rooms';
+
+export interface SendChatState {
+  /** Locked: one room's messages are numbered one at a time. */
+  room: RoomView | null;
+  sender: PublicUser | null;
+  /** The room's message with the command's clientMessageId, when there is one. */
+  earlier: { message: MessageRecord; bookmarked: boolean } | null;
+  now: string;
+}
+
+export const decideSendChat: Decide<'SendChat', SendChatState, Appended> = ({ id, payload }, state) => {
+  const refused = refuseNonMember(state.room);
+  if (refused) return refused;
+  // A resend of a message this room already has: answer with the first one, publish nothing.
+  if (state.earlier) return { result: state.earlier, events: [], writes: null };
+  const { roomId, body, clientMessageId, attachment } = payload;
+  const message: MessageRecord = {
+    id: messageId(id, 0),
+    roomId,
+    seq: state.room!.lastSeq + 1,
+    kind: attachment ? 'FILE' : 'TEXT',
+    body,
+    sender: state.sender,
+    attachment,
+    clientMessageId,
+    system: null,
+    createdAt: state.now,
+  };
+  return { result: { message, bookmarked: false }, events: [messageEvent(message)], writes: { roomId, messages: [message] } };
+};
+
+export interface BookmarkState {
+  message: MessageRecord | null;
+  /** Whether the user is a member of the message's room. */
+  isMember: boolean;
+}
+export interface BookmarkChange {
+  userId: string;
+  messageId: string;
+  bookmarked: boolean;
+}
+
+/** Bookmarking twice keeps the first bookmark (the store ignores the second). */
+export const decideBookmark: Decide<'Bookmark', BookmarkState, BookmarkChange> = ({ actorId: userId, payload }, state) => {
+  if (!state.message) return notFound('no such message');
+  const refused = refuseNonMember({ lastSeq: state.message.seq, isMember: state.isMember });
+  if (refused) return refused;
+  return {
+    result: { message: state.message },
+    events: [],
+    writes: { userId, messageId: payload.messageId, bookmarked: payload.bookmarked },
+  };
+};

@@ -1,0 +1,125 @@
+import type { MessageRecord, PublicUser } from '../../contracts/records';
+import { badInput, forbidden } from '../../errors';
+import { LIMITS } from '../../rules';
+import { messageEvent, messageId, refuseNonMember, systemMessage, type Decide, type RoomView } from './decision';
+
+export interface CreateRoomState {
+  /** Which of the requested members are friends of the creator. */
+  friendIds: string[];
+}
+export interface NewRoom {
+  roomId: string;
+  name: string;
+  /** The creator first. */
+  memberIds: string[];
+}
+
+export const decideCreateRoom: Decide<'CreateRoom', CreateRoomState, NewRoom> = ({ actorId: creatorId, payload }, state) => {
+  const others = [...new Set(payload.memberIds)].filter((id) => id !== creatorId);
+  if (others.length + 1 > LIMITS.roomMembersMax) return badInput(`a room has at most ${LIMITS.roomMembersMax} members`);
+  const friends = new Set(state.friendIds);
+  if (!others.every((id) => friends.has(id))) return forbidden('only your friends can be added to a room');
+  return {
+    result: { roomId: payload.roomId },
+    events: [],
+    writes: { roomId: payload.roomId, name: payload.name, memberIds: [creatorId, ...others] },
+  };
+};
+
+/** Messages appended to a room, in seq order: the room's lastSeq becomes the last one's. */
+export interface Appended {
+  roomId: string;
+  messages: MessageRecord[];
+}
+
+export interface InviteState {
+  /** Locked: membership changes and numbering of one room are applied one at a time. */
+  room: RoomView | null;
+  memberIds: string[];
+  /** Which of the invited are friends of the inviter. */
+  friendIds: string[];
+  /** The inviter and the invited, those that exist. */
+  users: PublicUser[];
+  /** The transaction's time, as the messages' createdAt. */
+  now: string;
+}
+export interface Invitation extends Appended {
+  /** A newcomer's read marker starts at the invitation: what was said before is history, not unread. */
+  newMembers: { userId: string; lastReadSeq: number }[];
+}
+
+export const decideInviteToRoom: Decide<'InviteToRoom', InviteState, Invitation> = ({ id, actorId: inviterId, payload }, state) => {
+  const { roomId } = payload;
+  const refused = refuseNonMember(state.room);
+  if (refused) return refused;
+  const { lastSeq } = state.room!;
+  const current = new Set(state.memberIds);
+  // Inviting someone who is a member already changes nothing.
+  const joining = [...new Set(payload.userIds)].filter((userId) => !current.has(userId));
+  if (joining.length === 0) return { result: { roomId }, events: [], writes: null };
+  const friends = new Set(state.friendIds);
+  if (!joining.every((userId) => friends.has(userId))) return forbidden('only your friends can be added to a room');
+  if (current.size + joining.length > LIMITS.roomMembersMax) {
+    return badInput(`a room has at most ${LIMITS.roomMembersMax} members; this one has ${current.size}`);
+  }
+  const users = new Map(state.users.map((user) => [user.id, user]));
+  const inviter = users.get(inviterId)?.displayName;
+  const messages = joining.map((userId, i) =>
+    systemMessage(
+      messageId(id, i),
+      roomId,
+      lastSeq + i + 1,
+      `${inviter} invited ${users.get(userId)?.displayName}`,
+      { event: 'INVITED', userId, byUserId: inviterId },
+      state.now,
+    ),
+  );
+  return {
+    result: { roomId },
+    events: messages.map(messageEvent),
+    writes: { roomId, messages, newMembers: joining.map((userId) => ({ userId, lastReadSeq: lastSeq })) },
+  };
+};
+
+export interface LeaveState {
+  /** Locked, as for an invitation. */
+  room: RoomView | null;
+  leaver: PublicUser | null;
+  now: string;
+}
+export interface Departure extends Appended {
+  userId: string;
+}
+
+export const decideLeaveRoom: Decide<'LeaveRoom', LeaveState, Departure> = ({ id, actorId: userId, payload: { roomId } }, state) => {
+  const refused = refuseNonMember(state.room);
+  if (refused) return refused;
+  // The leaver's live streams end when they reach this message.
+  const message = systemMessage(
+    messageId(id, 0),
+    roomId,
+    state.room!.lastSeq + 1,
+    `${state.leaver?.displayName} left`,
+    { event: 'LEFT', userId, byUserId: null },
+    state.now,
+  );
+  return { result: { roomId }, events: [messageEvent(message)], writes: { roomId, userId, messages: [message] } };
+};
+
+export interface MarkReadState {
+  room: RoomView | null;
+}
+export interface ReadMarker {
+  roomId: string;
+  userId: string;
+  seq: number;
+}
+
+/** The marker only moves forward (the store keeps the greater): a late or repeated markRead never un-reads messages. */
+export const decideMarkRead: Decide<'MarkRead', MarkReadState, ReadMarker> = ({ actorId: userId, payload: { roomId, seq } }, state) => {
+  const refused = refuseNonMember(state.room);
+  if (refused) return refused;
+  const { lastSeq } = state.room!;
+  if (seq > lastSeq) return badInput(`seq ${seq} is past the room's newest message (${lastSeq})`);
+  return { result: { roomId }, events: [], writes: { roomId, userId, seq } };
+};

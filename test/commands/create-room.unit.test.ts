@@ -1,0 +1,24 @@
+import { decideCreateRoom } from '../../src/worker/decisions/rooms';
+import { ALICE, BOB, CAROL, ROOM, command } from './given';
+
+const create = (memberIds: string[]) => command('CreateRoom', ALICE, { roomId: ROOM, name: 'lunch', memberIds });
+
+test('given Alice is friends with Bob, when she creates a room with him, then the room has both, the creator first', () => {
+  expect(decideCreateRoom(create([BOB, BOB, ALICE]), { friendIds: [BOB] })).toEqual({
+    result: { roomId: ROOM },
+    events: [],
+    writes: { roomId: ROOM, name: 'lunch', memberIds: [ALICE, BOB] },
+  });
+});
+
+test('given Carol is not her friend, when Alice creates a room with Bob and Carol, then FORBIDDEN', () => {
+  expect(decideCreateRoom(create([BOB, CAROL]), { friendIds: [BOB] })).toMatchObject({ code: 'FORBIDDEN' });
+});
+
+test('when a room would have more than 100 members, then BAD_USER_INPUT', () => {
+  const many = Array.from({ length: 100 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+  expect(decideCreateRoom(create(many), { friendIds: many })).toMatchObject({
+    code: 'BAD_USER_INPUT',
+    message: 'a room has at most 100 members',
+  });
+});

@@ -1,0 +1,20 @@
+import { decideMarkRead } from '../../src/worker/decisions/rooms';
+import { ALICE, ROOM, command } from './given';
+
+const markRead = (seq: number) => command('MarkRead', ALICE, { roomId: ROOM, seq });
+const member = { room: { lastSeq: 5, isMember: true } };
+
+test('given a room at seq 5, when Alice marks 5 read, then her marker moves to 5 (the store never moves it back)', () => {
+  expect(decideMarkRead(markRead(5), member)).toEqual({ result: { roomId: ROOM }, events: [], writes: { roomId: ROOM, userId: ALICE, seq: 5 } });
+});
+
+test('given a room at seq 5, when Alice marks 6 read, then BAD_USER_INPUT', () => {
+  expect(decideMarkRead(markRead(6), member)).toMatchObject({
+    code: 'BAD_USER_INPUT',
+    message: "seq 6 is past the room's newest message (5)",
+  });
+});
+
+test('given a room Alice is not in, when she marks it read, then FORBIDDEN', () => {
+  expect(decideMarkRead(markRead(1), { room: { lastSeq: 5, isMember: false } })).toMatchObject({ code: 'FORBIDDEN' });
+});

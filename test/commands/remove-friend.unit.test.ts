@@ -1,0 +1,18 @@
+import { decideRemoveFriend } from '../../src/worker/decisions/friends';
+import { ALICE, BOB, command } from './given';
+
+test('given another user, when Alice removes them, then both directions are deleted (a non-friend too: nothing changes)', () => {
+  expect(decideRemoveFriend(command('RemoveFriend', ALICE, { friendId: BOB }), { friendExists: true })).toEqual({
+    result: { friendId: BOB },
+    events: [],
+    writes: { userId: ALICE, friendId: BOB },
+  });
+});
+
+test('given no such user, when Alice removes them, then NOT_FOUND', () => {
+  expect(decideRemoveFriend(command('RemoveFriend', ALICE, { friendId: BOB }), { friendExists: false })).toMatchObject({ code: 'NOT_FOUND' });
+});
+
+test('when Alice removes herself, then BAD_USER_INPUT', () => {
+  expect(decideRemoveFriend(command('RemoveFriend', ALICE, { friendId: ALICE }), { friendExists: true })).toMatchObject({ code: 'BAD_USER_INPUT' });
+});
