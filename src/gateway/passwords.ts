@@ -21,6 +21,16 @@ export class Passwords {
     readonly maxWaiting = 32,
   ) {}
 
+  /** Whether a sign-up or login now would be refused as BUSY. */
+  get full(): boolean {
+    return this.running >= this.concurrency && this.waiting.length >= this.maxWaiting;
+  }
+
+  /** What a sign-up or login gets while the queue is full. */
+  busy(): ServiceUnavailableError {
+    return new ServiceUnavailableError('too many sign-ups and logins at once; try again in a few seconds', { reason: 'BUSY' });
+  }
+
   hash(password: string): Promise<string> {
     return this.bounded(() => hash(password, ARGON2));
   }
@@ -35,9 +45,8 @@ export class Passwords {
 
   private async bounded<T>(work: () => Promise<T>): Promise<T> {
     if (this.running < this.concurrency) this.running++;
-    else if (this.waiting.length >= this.maxWaiting) {
-      throw new ServiceUnavailableError('too many sign-ups and logins at once; try again in a few seconds', { reason: 'BUSY' });
-    } else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else if (this.waiting.length >= this.maxWaiting) throw this.busy();
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
     try {
       return await work();
     } finally {

@@ -151,8 +151,15 @@ export class Gateway {
     const requestRate = new RequestRate(this.config.requestRatePerAddress);
     app.use(
       GRAPHQL_PATH,
-      // Before the body is read: a flood from one address costs little to refuse.
+      // Before the body is read: a flood costs little to refuse.
       (req: Request, res: Response, next: NextFunction) => {
+        // Without a token only signUp and login can succeed, and both hash a password: while the hashing queue
+        // is full they would be refused anyway, after the whole GraphQL pipeline.
+        if (!req.headers.authorization && this.services.passwords.full) {
+          const busy = this.services.passwords.busy();
+          res.status(503).json({ errors: [{ message: busy.message, extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true, ...busy.details } }] });
+          return;
+        }
         void requestRate.take(this.clientAddress(req)).then((refused) => {
           if (!refused) return next();
           res.status(429).set('retry-after', String(Math.ceil(refused.retryAfter)));

@@ -100,8 +100,8 @@ function attack(spec: AttackSpec): Promise<{ requests: number; answers: string }
 /** Runs `attack` for ATTACK_SECONDS while the chatter sends; checks the chatter's messages against PostgreSQL. */
 /**
  * `p99Bounded` false: the p99 is recorded but not held to the bound. Only for the
- * bursts of 1,000 sign-ups, where the chatter still sees one or two sends of 1-3 s
- * on this machine (docs/reliability.md says what is known of why).
+ * bursts of 1,000 sign-ups, where the chatter's slowest send is 0.8-1.5 s from run
+ * to run on this machine (docs/reliability.md says what is known of why).
  */
 async function underAttack(name: string, spec: AttackSpec | null, p99Bounded = true) {
   const endsAt = Date.now() + ATTACK_SECONDS * 1000;
