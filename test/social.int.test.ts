@@ -8,8 +8,9 @@ import { inTransaction } from '../src/store/transaction';
 import { handle } from '../src/worker/handlers';
 import { waitFor } from './support';
 
+// Blocks and the per-user bounds through load → decide → apply against real PostgreSQL, without Kafka.
 // AddFriend (keyed by A) and BlockUser (keyed by B) run on different partitions, maybe different workers:
-// two transactions at once through the store, as two workers would run them, against real PostgreSQL.
+// here two transactions at once through the store, as two workers would run them.
 let orm: MikroORM;
 
 beforeAll(async () => {
@@ -107,4 +108,62 @@ test('blocking ends a friendship both ways; the blocked one cannot befriend the 
   await run(command('UnblockUser', bob, { userId: alice }));
   expect(await run(command('AddFriend', alice, { friendId: bob }))).toMatchObject({ writes: { friendId: bob } });
   expect(await friendshipRows(alice, bob)).toBe(2);
+});
+
+// The per-user bounds, as the store loads them: filled with plain inserts, then the command through load → decide.
+async function fillRooms(userId: string, n: number): Promise<void> {
+  const em = orm.em.fork();
+  await em.execute(
+    `with r as (insert into rooms (id, name, created_at, last_seq, last_activity_at)
+       select gen_random_uuid(), 'filler', now(), 0, now() from generate_series(1, ?) returning id)
+     insert into room_members (room_id, user_id, last_read_seq, joined_at) select id, ?, 0, now() from r`,
+    [n, userId],
+  );
+}
+
+test('a user in the most rooms allowed (500) cannot be put in another, by createRoom or inviteToRoom; one fewer can', async () => {
+  const [alice, bob, carol] = [await newUser('alice'), await newUser('bob'), await newUser('carol')];
+  await run(command('AddFriend', alice, { friendId: bob }));
+  await run(command('AddFriend', alice, { friendId: carol }));
+  await fillRooms(bob, 500);
+  await fillRooms(carol, 499);
+  expect(await run(command('CreateRoom', alice, { roomId: randomUUID(), name: 'r', memberIds: [bob] }))).toMatchObject({
+    code: 'BAD_USER_INPUT',
+    message: `user ${bob} is in 500 rooms, the most allowed`,
+  });
+  const roomId = randomUUID();
+  await run(command('CreateRoom', alice, { roomId, name: 'r', memberIds: [carol] }));
+  expect(await run(command('InviteToRoom', alice, { roomId, userIds: [bob] }))).toMatchObject({ code: 'BAD_USER_INPUT' });
+  // Carol is now at 500 herself.
+  expect(await run(command('CreateRoom', alice, { roomId: randomUUID(), name: 'r', memberIds: [carol] }))).toMatchObject({ code: 'BAD_USER_INPUT' });
+});
+
+test('friends and bookmarks are counted by the store: at 1,000 the next is refused', async () => {
+  const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+  const em = orm.em.fork();
+  // 1,000 friends for Bob, users made for it.
+  await em.execute(
+    `with u as (insert into users (id, username, password_hash, display_name, created_at)
+       select gen_random_uuid(), 'f_' || substr(md5(random()::text), 1, 20), 'x', 'f', now() from generate_series(1, 1000) returning id)
+     insert into friendships (user_id, friend_id, created_at) select ?, id, now() from u`,
+    [bob],
+  );
+  expect(await run(command('AddFriend', alice, { friendId: bob }))).toMatchObject({
+    code: 'BAD_USER_INPUT',
+    message: 'this user has 1000 friends, the most allowed',
+  });
+  // 1,000 bookmarks for Alice, in a room of hers.
+  const roomId = randomUUID();
+  await run(command('CreateRoom', alice, { roomId, name: 'r', memberIds: [] }));
+  await em.execute(
+    `with m as (insert into messages (id, room_id, seq, kind, body, created_at)
+       select gen_random_uuid(), ?, s, 'TEXT', 'x', now() from generate_series(1, 1001) s returning id, seq)
+     insert into bookmarks (user_id, message_id, created_at) select ?, id, now() from m where seq <= 1000`,
+    [roomId, alice],
+  );
+  const [last] = await em.execute('select id from messages where room_id = ? and seq = 1001', [roomId]);
+  expect(await run(command('Bookmark', alice, { messageId: last.id, bookmarked: true }))).toMatchObject({
+    code: 'BAD_USER_INPUT',
+    message: 'you have 1000 bookmarks, the most allowed; remove one first',
+  });
 });
