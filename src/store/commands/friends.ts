@@ -11,7 +11,9 @@ import type { Tx } from '../transaction';
  * of a READ COMMITTED transaction sees what committed before it). So a
  * friendship written just before a block is deleted by it, and one asked for
  * just after sees the block: none survives a block. The fixed order keeps the
- * two from deadlocking; FOR NO KEY UPDATE does not hold up the foreign-key
+ * two from deadlocking (commands applied together in one transaction may still
+ * deadlock with another worker's: PostgreSQL detects it and the worker retries
+ * the chunk as a conflict); FOR NO KEY UPDATE does not hold up the foreign-key
  * checks (KEY SHARE) of rows that reference the users, such as messages.
  * It also serializes friend counts, so `friendsMax` holds exactly.
  */
