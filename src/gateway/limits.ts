@@ -102,8 +102,9 @@ const NOTHING: Measure = { depth: 0, cost: 0, aliases: 0 };
  * a list field costs 1 plus its size times what it selects, its size being its
  * `first`/`last` argument (a variable counts as the largest page), else the
  * page size its connection was given (`messages(last: 50) { edges … }`), else
- * what it can hold (LIST_SIZES), else `listSizeDefault`. Fragments are followed, each measured once (a fragment
- * spread many times costs no more work to measure), and cycles count nothing
+ * what it can hold (LIST_SIZES), else `listSizeDefault`. Fragments are
+ * followed, each measured once (a fragment spread many times costs no more
+ * work to measure), and cycles count nothing
  * (graphql's own rules refuse them). Introspection (`__schema`, `__type`) is
  * not counted inside: its switch is GRAPHQL_INTROSPECTION, and its standard
  * query nests 13 deep.

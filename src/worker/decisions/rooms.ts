@@ -36,9 +36,10 @@ export const decideCreateRoom: Decide<'CreateRoom', CreateRoomState, NewRoom> = 
 
 /**
  * BAD_USER_INPUT when one of `userIds` is in LIMITS.roomsPerUserMax rooms
- * already: what one user's room list can hold bounds what `rooms` costs. Two
- * rooms created at once (different keys) may each see one place left; the
- * bound can be passed by that little, never by much.
+ * already: what one user's room list can hold bounds what `rooms` costs.
+ * Commands of different rooms that run at once (different keys, so different
+ * partitions) may each see the last place left: the bound can be passed by at
+ * most one room per partition of chat.commands, and only once.
  */
 function refuseRoomsOver(userIds: string[], roomCounts: Record<string, number>, actorId: string): UserError | null {
   const max = LIMITS.roomsPerUserMax;
