@@ -205,6 +205,8 @@ async function main(): Promise<void> {
       SIGN_UP_RATE_PER_ADDRESS: '0',
       LOGIN_RATE_PER_ADDRESS: '0',
       REQUEST_RATE_PER_ADDRESS: '0',
+      // Setting up the world befriends and puts in rooms many users at once.
+      SOCIAL_RATE_PER_MINUTE: '0',
     };
     processes.push(await startProcess('worker', env));
     const gateway = await startProcess('gateway', env);

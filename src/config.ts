@@ -25,6 +25,7 @@ export const CONFIG_ENV_VARS = [
   'LOGIN_RATE_PER_ADDRESS',
   'LOGIN_FAILURES_PER_ACCOUNT',
   'REQUEST_RATE_PER_ADDRESS',
+  'SOCIAL_RATE_PER_MINUTE',
 ] as const;
 
 type Env = Partial<Record<(typeof CONFIG_ENV_VARS)[number], string>>;
@@ -64,6 +65,8 @@ export interface Config {
   authRate: { signUpsPerAddressPerHour: number; loginsPerAddressPerMinute: number; loginFailuresPerAccount: number };
   /** HTTP requests per client address a second, per gateway; 0 turns it off. */
   requestRatePerAddress: number;
+  /** Per user, per gateway: addFriend, createRoom and inviteToRoom together, so many at once and then so many a minute; 0 turns it off. */
+  socialRatePerMinute: number;
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -199,6 +202,7 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     loginFailuresPerAccount: int('LOGIN_FAILURES_PER_ACCOUNT', 10, 0, 1_000_000),
   };
   const requestRatePerAddress = int('REQUEST_RATE_PER_ADDRESS', 50, 0, 1_000_000);
+  const socialRatePerMinute = int('SOCIAL_RATE_PER_MINUTE', 20, 0, 1_000_000);
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
 
@@ -223,5 +227,6 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     trustProxy: Object.freeze(trustProxy) as string[],
     authRate: Object.freeze(authRate),
     requestRatePerAddress,
+    socialRatePerMinute,
   });
 }

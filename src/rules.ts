@@ -18,6 +18,15 @@ export const LIMITS = {
   bodyMax: 4000,
   roomNameMax: 100,
   roomMembersMax: 100,
+  /**
+   * How many of one kind a user may hold. Others add to them (invitations,
+   * friendships), and the lists that show them are unpaged by default, so each
+   * bound is also what the cost limit prices such a list at.
+   */
+  roomsPerUserMax: 500,
+  friendsMax: 1000,
+  bookmarksMax: 1000,
+  blocksMax: 1000,
   clientMessageIdMax: 64,
   emailMax: 254,
   pageMax: 100,

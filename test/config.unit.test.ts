@@ -50,6 +50,13 @@ test('send rate: 10 a second in bursts of 20 by default; 0 a second turns it off
   expect(load).toThrow(/SEND_RATE_BURST must be an integer from 1/);
 });
 
+test('social rate: 20 a minute by default; 0 turns it off; nonsense is refused', () => {
+  const quiet = () => undefined;
+  expect(loadConfig({}, quiet).socialRatePerMinute).toBe(20);
+  expect(loadConfig({ SOCIAL_RATE_PER_MINUTE: '0' }, quiet).socialRatePerMinute).toBe(0);
+  expect(() => loadConfig({ SOCIAL_RATE_PER_MINUTE: '-1' }, quiet)).toThrow(/SOCIAL_RATE_PER_MINUTE must be an integer from 0/);
+});
+
 test('LOG_LEVEL: info by default, one of debug, info, warn, error', () => {
   const quiet = () => undefined;
   expect(loadConfig({}, quiet).logLevel).toBe('info');

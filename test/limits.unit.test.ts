@@ -14,7 +14,7 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
 } from 'graphql';
-import { REQUEST_LIMITS, queryLimitsRule, requestRules, type QueryLimits } from '../src/gateway/limits';
+import { LIST_SIZES, REQUEST_LIMITS, queryLimitsRule, requestRules, type QueryLimits } from '../src/gateway/limits';
 import { buildChatSchema } from '../src/gateway/schema';
 import { LIMITS } from '../src/rules';
 
@@ -52,12 +52,14 @@ function selectAll(type: GraphQLNamedType, depth: number): string {
   return `{ ${fields.join(' ')} }`;
 }
 
-test("every field of the contract, with every field under it, passes: the largest page of messages included", () => {
+test("every field of the contract, with every field under it, passes: the largest page of messages, and lists priced by what they hold asked for 10", () => {
   const roots = { query: chat.getQueryType()!, mutation: chat.getMutationType()!, subscription: chat.getSubscriptionType()! };
   for (const [operation, root] of Object.entries(roots)) {
     for (const field of Object.values(root.getFields())) {
-      const args = field.args.map((a) => `${a.name}: $${a.name}`).join(', ');
-      const vars = field.args.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
+      // A page of 10 rooms with every field of their 100 members each costs 8,301; a variable would ask for 100 such rooms.
+      const literal = (name: string) => name === 'first' && `${root.name}.${field.name}` in LIST_SIZES;
+      const args = field.args.map((a) => `${a.name}: ${literal(a.name) ? 10 : `$${a.name}`}`).join(', ');
+      const vars = field.args.filter((a) => !literal(a.name)).map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
       const query = `${operation}${vars ? `(${vars})` : ''} { ${field.name}${args ? `(${args})` : ''} ${selectAll(getNamedType(field.type), 6)} }`;
       expect({ query, refusals: refusals(chat, query) }).toEqual({ query, refusals: [] });
     }
@@ -102,17 +104,38 @@ test('cost: each field 1; a list its page size (literal, variable = the largest 
   );
 });
 
+test('lists whose size others set are priced by what they can hold, or by their first; so the whole of a large list is refused', () => {
+  const cost = (query: string) => refusals(chat, query, [queryLimitsRule({ ...limits, maxCost: 0 })])[0].actual;
+  expect(cost('{ rooms { id } }')).toBe(1 + 500 * 1);
+  expect(cost('{ rooms { id members { id } } }')).toBe(1 + 500 * (1 + (1 + 100 * 1)));
+  expect(cost('{ rooms(first: 20) { id members { id } } }')).toBe(1 + 20 * (1 + (1 + 100 * 1)));
+  expect(cost('query($n: Int) { rooms(first: $n) { id } }')).toBe(1 + 100 * 1);
+  expect(cost('{ room(id: "x") { members { id } } }')).toBe(1 + (1 + 100 * 1));
+  expect(cost('{ friends { id } }')).toBe(1 + 1000 * 1);
+  expect(cost('{ friends(first: 30) { id } }')).toBe(1 + 30 * 1);
+  expect(cost('{ bookmarks { id } }')).toBe(1 + 1000 * 1);
+  expect(cost('{ bookmarks(first: 5) { id } }')).toBe(1 + 5 * 1);
+  expect(cost('{ blockedUsers { id } }')).toBe(1 + 1000 * 1);
+  // The issue's query: every room with its members, priced 431 when lists counted 10; it answered 30 MiB.
+  expect(refusals(chat, '{ rooms { id name members { id username displayName statusMessage } } }')).toMatchObject([
+    { reason: 'QUERY_TOO_COSTLY', actual: 1 + 500 * (2 + (1 + 100 * 4)) },
+  ]);
+  // What a user can hold is served whole: every field of every blocked user, or of every friend.
+  expect(refusals(chat, '{ blockedUsers { id username displayName email statusMessage createdAt lastLoginAt lastLogoutAt } }')).toEqual([]);
+  expect(refusals(chat, '{ friends { id username displayName email statusMessage createdAt lastLoginAt lastLogoutAt } }')).toEqual([]);
+});
+
 test('too costly: the error gives the estimate and the limit, and says what to do', () => {
   const page = 'messages(roomId: $r, last: 100) { edges { cursor node { id seq body createdAt sender { id username displayName } attachment { name url } } } }';
-  const query = `query($r: ID!) { a: ${page} b: ${page} c: ${page} d: ${page} }`;
+  const query = `query($r: ID!) { a: ${page} b: ${page} c: ${page} d: ${page} e: ${page} f: ${page} g: ${page} h: ${page} }`;
   const [refused] = refusals(chat, query);
   expect(refused).toEqual({
-    message: expect.stringMatching(/^query too costly: estimated cost \d+, at most 5000 allowed .*ask for fewer items or fields$/),
+    message: expect.stringMatching(/^query too costly: estimated cost \d+, at most 10000 allowed .*ask for fewer items or fields$/),
     reason: 'QUERY_TOO_COSTLY',
-    limit: 5000,
+    limit: 10000,
     actual: expect.any(Number),
   });
-  expect(refused.actual).toBeGreaterThan(5000);
+  expect(refused.actual).toBeGreaterThan(10000);
   expect(refusals(chat, `query($r: ID!) { a: ${page} }`)).toEqual([]);
 });
 

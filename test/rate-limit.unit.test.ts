@@ -1,5 +1,5 @@
 import { RateLimitedError } from '../src/errors';
-import { RateLimiter } from '../src/gateway/rate-limit';
+import { RateLimiter, socialRateLimiter } from '../src/gateway/rate-limit';
 
 // The token bucket on a clock the test moves.
 let now = 0;
@@ -52,4 +52,16 @@ test('full buckets are dropped, so the map holds only users who sent lately', ()
   expect(limiter.size).toBe(2); // dave and erin
   for (let i = 0; i < 5; i++) limiter.take('dave');
   expect(refusal(() => limiter.take('dave')).retryAfter).toBe(0.1);
+});
+
+test('the social limit: so many at once, then so many a minute, saying so; 0 turns it off', () => {
+  const limiter = socialRateLimiter(20, clock);
+  for (let i = 0; i < 20; i++) limiter.take('alice');
+  const refused = refusal(() => limiter.take('alice'));
+  expect(refused).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 3 });
+  expect(refused.message).toBe('too many friend requests, rooms and invitations: at most 20 at once, then 20 a minute; try again in 3 s');
+  now += 3_000;
+  limiter.take('alice');
+  const off = socialRateLimiter(0, clock);
+  for (let i = 0; i < 1000; i++) off.take('alice');
 });

@@ -87,6 +87,9 @@ export const COMMANDS = {
   UpdateStatus: define({ actor: true, payload: { statusMessage: string }, key: byActor, result: result<{ userId: string }>(), events: [] }),
   AddFriend: define({ actor: true, payload: { friendId: uuid }, key: byActor, result: result<{ friendId: string }>(), events: [] }),
   RemoveFriend: define({ actor: true, payload: { friendId: uuid }, key: byActor, result: result<{ friendId: string }>(), events: [] }),
+  // Keyed by the blocker; its store load locks both users' rows, as AddFriend's does, so the two serialize across partitions.
+  BlockUser: define({ actor: true, payload: { userId: uuid }, key: byActor, result: result<{ userId: string }>(), events: [] }),
+  UnblockUser: define({ actor: true, payload: { userId: uuid }, key: byActor, result: result<{ userId: string }>(), events: [] }),
   CreateRoom: define({
     actor: true,
     payload: { roomId: uuid, name: string, memberIds: uuids },

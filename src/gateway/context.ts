@@ -16,6 +16,8 @@ export interface Services {
   tokens: Tokens;
   /** sendChat's per-user limit (config.sendRate), checked before the command is produced. */
   sendRate: RateLimiter;
+  /** addFriend, createRoom and inviteToRoom per user (config.socialRatePerMinute). */
+  socialRate: RateLimiter;
   /** Sign-up and login limits per address and account, checked before any password is hashed. */
   authThrottles: AuthThrottles;
   /** Password hashing, bounded so that it cannot take every core. */

@@ -27,11 +27,20 @@ import { LIMITS } from '../rules';
 export const REQUEST_LIMITS = {
   /** Levels of nested fields. The deepest query the schema allows today has 5 (messages → edges → node → sender → id). */
   maxDepth: 10,
-  /** Estimated cost (see measure below). The web UI's largest query, a page of 100 messages, costs about 1,400. */
-  maxCost: 5_000,
+  /**
+   * Estimated cost (see measure below). The web UI's largest query, its sidebar
+   * (100 friends and 20 rooms with their members), costs about 4,400; a page of
+   * 100 messages about 1,400. 10,000 so that a list priced by what it can hold
+   * (LIST_SIZES) is still served whole, such as `blockedUsers` with every field
+   * (8,001), or 12 rooms with every field of 100 members each. Measured on the
+   * 2-core development machine, such queries at about 10,000 answer in 130-270 ms
+   * (544 KiB for those 12 rooms; 1.7 MiB for four pages of 100 messages of 4,000
+   * characters), where every room with its members had taken 5-8 s.
+   */
+  maxCost: 10_000,
   /** Aliased fields in an operation, fragments expanded: aliases are how one request repeats a costly field. */
   maxAliases: 20,
-  /** What a list without a page-size argument (rooms, friends, members) is assumed to hold. */
+  /** What a list without a page-size argument is assumed to hold, unless LIST_SIZES bounds it. */
   listSizeDefault: 10,
   /** An HTTP request body or one WebSocket message, in bytes; ws's default would be 100 MiB. */
   bodyBytesMax: 1024 * 1024,
@@ -63,6 +72,19 @@ export interface QueryLimits {
 
 const QUERY_LIMITS: QueryLimits = { ...REQUEST_LIMITS, pageMax: LIMITS.pageMax };
 
+/**
+ * Lists whose size other users set (invitations, friendships), priced by what
+ * they can really hold: the per-user bounds the commands keep (LIMITS). A
+ * `first` argument, where the list takes one, prices a page instead.
+ */
+export const LIST_SIZES: Readonly<Record<string, number>> = {
+  'Query.rooms': LIMITS.roomsPerUserMax,
+  'Query.friends': LIMITS.friendsMax,
+  'Query.bookmarks': LIMITS.bookmarksMax,
+  'Query.blockedUsers': LIMITS.blocksMax,
+  'Room.members': LIMITS.roomMembersMax,
+};
+
 /** Page-size arguments: a list (or a connection's edges) is assumed to hold this many items. */
 const SIZE_ARGUMENTS = new Set(['first', 'last', 'limit']);
 
@@ -80,8 +102,9 @@ const NOTHING: Measure = { depth: 0, cost: 0, aliases: 0 };
  * a list field costs 1 plus its size times what it selects, its size being its
  * `first`/`last` argument (a variable counts as the largest page), else the
  * page size its connection was given (`messages(last: 50) { edges … }`), else
- * `listSizeDefault`. Fragments are followed, each measured once (a fragment
- * spread many times costs no more work to measure), and cycles count nothing
+ * what it can hold (LIST_SIZES), else `listSizeDefault`. Fragments are
+ * followed, each measured once (a fragment spread many times costs no more
+ * work to measure), and cycles count nothing
  * (graphql's own rules refuse them). Introspection (`__schema`, `__type`) is
  * not counted inside: its switch is GRAPHQL_INTROSPECTION, and its standard
  * query nests 13 deep.
@@ -146,7 +169,9 @@ class Measurer {
     if (!definition || name.startsWith('__') || !node.selectionSet) return { depth: 1, cost: 1, aliases };
     const size = this.sizeArgument(node, definition);
     const list = isListType(getNullableType(definition.type));
-    const items = list ? (size ?? pageSize ?? this.limits.listSizeDefault) : 1;
+    const bound = LIST_SIZES[`${parent!.name}.${name}`];
+    let items = 1;
+    if (list) items = size !== undefined ? Math.min(size, bound ?? size) : (pageSize ?? bound ?? this.limits.listSizeDefault);
     const inside = this.selections(node.selectionSet, getNamedType(definition.type), list ? undefined : size);
     return { depth: 1 + inside.depth, cost: 1 + items * inside.cost, aliases: aliases + inside.aliases };
   }
@@ -192,7 +217,7 @@ export function queryLimitsRule(limits: QueryLimits = QUERY_LIMITS): ValidationR
               overLimit(
                 'QUERY_TOO_COSTLY',
                 `query too costly: estimated cost ${shown}, at most ${limits.maxCost} allowed ` +
-                  `(each field counts 1, a list its page size, or ${limits.listSizeDefault}, times what it selects); ask for fewer items or fields`,
+                  `(each field counts 1, a list its page size or the most it can hold, times what it selects); ask for fewer items or fields`,
                 limits.maxCost,
                 shown,
               ),

@@ -19,6 +19,8 @@ export class RateLimiter {
   constructor(
     private readonly rate: { perSecond: number; burst: number },
     private readonly now: () => number = Date.now,
+    /** What a refusal says, before when to try again. */
+    private readonly refusal = `sending too fast: at most ${rate.burst} messages at once, then ${rate.perSecond} a second`,
   ) {
     this.lastSweep = now();
   }
@@ -39,10 +41,7 @@ export class RateLimiter {
     if (tokens < 1) {
       // In seconds, rounded up to the millisecond: a retry that waits this long gets through.
       const retryAfter = Math.ceil(((1 - tokens) / perSecond) * 1000) / 1000;
-      throw new RateLimitedError(
-        retryAfter,
-        `sending too fast: at most ${burst} messages at once, then ${perSecond} a second; try again in ${retryAfter} s`,
-      );
+      throw new RateLimitedError(retryAfter, `${this.refusal}; try again in ${retryAfter} s`);
     }
     this.buckets.set(key, { tokens: tokens - 1, at: now });
   }
@@ -59,4 +58,17 @@ export class RateLimiter {
       if (this.tokensAt(bucket, now) >= this.rate.burst) this.buckets.delete(key);
     }
   }
+}
+
+/**
+ * addFriend, createRoom and inviteToRoom of one user, in one bucket: `perMinute`
+ * at once, then `perMinute` a minute (0 turns it off). They are how a spammer
+ * reaches strangers; blockUser, the defence, is never limited.
+ */
+export function socialRateLimiter(perMinute: number, now: () => number = Date.now): RateLimiter {
+  return new RateLimiter(
+    { perSecond: perMinute / 60, burst: Math.max(perMinute, 1) },
+    now,
+    `too many friend requests, rooms and invitations: at most ${perMinute} at once, then ${perMinute} a minute`,
+  );
 }

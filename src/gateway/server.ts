@@ -32,7 +32,7 @@ import { DocumentCache } from './documents';
 import { clientCode, toClientError } from './errors';
 import { PARSE_OPTIONS, REQUEST_LIMITS, bodyTooLarge, requestRules, tooManyOperations, validVariablesPlugin, variablesRefusal } from './limits';
 import { Passwords } from './passwords';
-import { RateLimiter } from './rate-limit';
+import { RateLimiter, socialRateLimiter } from './rate-limit';
 import { isTokenRevoked } from '../store/reads';
 import { buildChatSchema } from './schema';
 import { AuthThrottles, RequestRate, clientAddressOf } from './throttles';
@@ -83,6 +83,7 @@ export class Gateway {
       live: new EventRouter(this.events, log, metrics),
       tokens,
       sendRate: new RateLimiter(config.sendRate),
+      socialRate: socialRateLimiter(config.socialRatePerMinute),
       authThrottles: new AuthThrottles(config.authRate),
       passwords: new Passwords(),
     };

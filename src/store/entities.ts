@@ -56,6 +56,21 @@ export class Friendship {
   createdAt!: Date;
 }
 
+/** One row per block, from the blocker: it ends any friendship, and none can start while it stands. */
+@Entity({ tableName: 'blocks' })
+// blockedUsers lists a user's blocks, the most recent first.
+@Index({ properties: ['user', 'createdAt'] })
+export class Block {
+  @ManyToOne({ entity: () => User, primary: true, fieldName: 'user_id', deleteRule: 'cascade' })
+  user!: User;
+
+  @ManyToOne({ entity: () => User, primary: true, fieldName: 'blocked_id', deleteRule: 'cascade' })
+  blocked!: User;
+
+  @Property({ type: 'Date' })
+  createdAt!: Date;
+}
+
 @Entity({ tableName: 'rooms' })
 export class Room {
   @PrimaryKey({ type: 'uuid' })
@@ -178,4 +193,4 @@ export class ProcessedCommand {
   processedAt!: Date;
 }
 
-export const ENTITIES = [User, Friendship, Room, RoomMember, Message, Bookmark, RevokedToken, ProcessedCommand];
+export const ENTITIES = [User, Friendship, Block, Room, RoomMember, Message, Bookmark, RevokedToken, ProcessedCommand];

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PublicUser, ViewedMessage } from '../contracts/records';
-import { forbidden, notFound } from '../errors';
+import { badInput, forbidden, notFound } from '../errors';
 import type { SeqRange } from '../rules';
 import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type Row } from './rows';
 
@@ -56,10 +56,30 @@ export async function loadUser(em: EntityManager, userId: string, viewerId: stri
   return row ? viewedUser(row, viewerId) : null;
 }
 
-export async function loadFriends(em: EntityManager, viewerId: string): Promise<PublicUser[]> {
+/** A page of a list: at most `first` items (all without it), after the item named by `after`. */
+export interface ListPage {
+  first?: number;
+  after?: string;
+}
+
+/** Past any list a user can hold (LIMITS' per-user bounds): the limit of a list asked for whole. */
+const WHOLE_LIST = 2 ** 31 - 1;
+
+/** The viewer's friends by username; `after` is a username (the last of the previous page). */
+export async function loadFriends(em: EntityManager, viewerId: string, page: ListPage = {}): Promise<PublicUser[]> {
   const rows = await em.execute(
     `select ${USER_COLUMNS_OF_U} from friendships f join users u on u.id = f.friend_id
-     where f.user_id = ? order by u.username`,
+     where f.user_id = ? ${page.after !== undefined ? 'and u.username > ?' : ''} order by u.username limit ?`,
+    [viewerId, ...(page.after !== undefined ? [page.after] : []), page.first ?? WHOLE_LIST],
+  );
+  return rows.map((row: Row) => publicUser(row));
+}
+
+/** The users the viewer has blocked, the most recent first. */
+export async function loadBlockedUsers(em: EntityManager, viewerId: string): Promise<PublicUser[]> {
+  const rows = await em.execute(
+    `select ${USER_COLUMNS_OF_U} from blocks b join users u on u.id = b.blocked_id
+     where b.user_id = ? order by b.created_at desc, u.username`,
     [viewerId],
   );
   return rows.map((row: Row) => publicUser(row));
@@ -77,12 +97,15 @@ export async function searchUsers(em: EntityManager, viewerId: string, query: st
   return rows.map((row: Row) => viewedUser(row, viewerId));
 }
 
-/** The viewer's rooms (or the given one among them), most recently active first, fully built in four queries. */
-export async function loadRooms(em: EntityManager, viewerId: string, onlyRoomId?: string): Promise<RoomView[]> {
+/**
+ * The viewer's rooms (or the given one among them), most recently active
+ * first, the first `first` of them (all without it), fully built in four queries.
+ */
+export async function loadRooms(em: EntityManager, viewerId: string, onlyRoomId?: string, first?: number): Promise<RoomView[]> {
   const rooms = await em.execute(
     `select r.*, m.last_read_seq from rooms r join room_members m on m.room_id = r.id and m.user_id = ?
-     ${onlyRoomId ? 'where r.id = ?' : ''} order by r.last_activity_at desc, r.id`,
-    onlyRoomId ? [viewerId, onlyRoomId] : [viewerId],
+     ${onlyRoomId ? 'where r.id = ?' : ''} order by r.last_activity_at desc, r.id limit ?`,
+    [viewerId, ...(onlyRoomId ? [onlyRoomId] : []), first ?? WHOLE_LIST],
   );
   if (rooms.length === 0) return [];
   const ids = rooms.map((r: Row) => String(r.id));
@@ -138,14 +161,29 @@ export async function loadRoom(em: EntityManager, viewerId: string, roomId: stri
   return null;
 }
 
-/** The viewer's bookmarks in rooms they still belong to, newest bookmark first. */
-export async function loadBookmarks(em: EntityManager, viewerId: string): Promise<ViewedMessage[]> {
+/**
+ * The viewer's bookmarks in rooms they still belong to, newest bookmark first;
+ * `after` is the id of a bookmarked message (the last of the previous page):
+ * BAD_USER_INPUT when the viewer has no such bookmark.
+ */
+export async function loadBookmarks(em: EntityManager, viewerId: string, page: ListPage = {}): Promise<ViewedMessage[]> {
+  let after = '';
+  const params: unknown[] = [viewerId];
+  if (page.after !== undefined) {
+    const [cursor] = await em.execute('select 1 from bookmarks where user_id = ? and message_id = ?', [viewerId, page.after]);
+    if (!cursor) throw badInput('after is not a valid cursor: give the id of a message you have bookmarked');
+    // The bookmark's own time, compared in the database: a JavaScript Date would lose its microseconds.
+    after = `join bookmarks c on c.user_id = bm.user_id and c.message_id = ?
+      where bm.created_at < c.created_at or (bm.created_at = c.created_at and m.id > c.message_id)`;
+    params.push(page.after);
+  }
   const rows = await em.execute(
     `select ${MESSAGE_WITH_SENDER}
      join bookmarks bm on bm.message_id = m.id and bm.user_id = ?
      join room_members rm on rm.room_id = m.room_id and rm.user_id = bm.user_id
-     order by bm.created_at desc, m.id`,
-    [viewerId],
+     ${after}
+     order by bm.created_at desc, m.id limit ?`,
+    [...params, page.first ?? WHOLE_LIST],
   );
   return rows.map((row: Row) => ({ message: messageWithSender(row), bookmarked: true }));
 }

@@ -8,7 +8,7 @@ import * as rooms from '../store/commands/rooms';
 import type { Tx } from '../store/transaction';
 import { decideLogout, decideRecordLogin, decideSignUp, decideUpdateStatus } from './decisions/account';
 import type { Decide, Decision } from './decisions/decision';
-import { decideAddFriend, decideRemoveFriend } from './decisions/friends';
+import { decideAddFriend, decideBlockUser, decideRemoveFriend, decideUnblockUser } from './decisions/friends';
 import { decideBookmark, decideSendChat } from './decisions/messages';
 import { decideCreateRoom, decideInviteToRoom, decideLeaveRoom, decideMarkRead } from './decisions/rooms';
 
@@ -35,6 +35,8 @@ const HANDLERS: { [T in CommandType]: Handler<T, any, any> } = {
   UpdateStatus: handler({ load: account.loadUpdateStatus, decide: decideUpdateStatus, apply: account.updateStatus }),
   AddFriend: handler({ load: friends.loadFriend, decide: decideAddFriend, apply: friends.insertFriendship }),
   RemoveFriend: handler({ load: friends.loadFriend, decide: decideRemoveFriend, apply: friends.deleteFriendship }),
+  BlockUser: handler({ load: friends.loadBlock, decide: decideBlockUser, apply: friends.insertBlock }),
+  UnblockUser: handler({ load: friends.loadUnblock, decide: decideUnblockUser, apply: friends.deleteBlock }),
   CreateRoom: handler({ load: rooms.loadCreateRoom, decide: decideCreateRoom, apply: rooms.insertRoom }),
   InviteToRoom: handler({ load: rooms.loadInvite, decide: decideInviteToRoom, apply: rooms.invite }),
   LeaveRoom: handler({ load: rooms.loadLeave, decide: decideLeaveRoom, apply: rooms.leave }),

@@ -1,4 +1,5 @@
 import { RECORD_VERSION, type PublicUser } from '../../src/contracts/records';
+import type { FriendState } from '../../src/worker/decisions/friends';
 import type { ActorOf, CommandEnvelope, CommandPayloads, CommandType } from '../../src/contracts/commands';
 
 // What the decisions' unit tests are given: commands and the state a store would load. No service is touched.
@@ -24,4 +25,9 @@ export function user(id: string, displayName: string): PublicUser {
     lastLoginAt: null,
     lastLogoutAt: null,
   };
+}
+
+/** Two users who exist, are not friends, have blocked neither and have few friends. */
+export function friendState(overrides: Partial<FriendState> = {}): FriendState {
+  return { friendExists: true, alreadyFriends: false, blockedByActor: false, blockedByOther: false, actorFriendCount: 3, otherFriendCount: 5, ...overrides };
 }

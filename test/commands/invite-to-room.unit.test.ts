@@ -7,6 +7,7 @@ const state = (overrides: Partial<InviteState> = {}): InviteState => ({
   room: { lastSeq: 7, isMember: true },
   memberIds: [ALICE],
   friendIds: [BOB, CAROL],
+  roomCounts: {},
   users: [user(ALICE, 'Alice'), user(BOB, 'Bob'), user(CAROL, 'Carol')],
   now: NOW,
   ...overrides,
@@ -57,4 +58,11 @@ test('given a room of 100, when Alice invites one more, then BAD_USER_INPUT', ()
 test('given no such room, or one Alice is not in, when she invites, then NOT_FOUND or FORBIDDEN', () => {
   expect(decideInviteToRoom(invite([BOB]), state({ room: null }))).toMatchObject({ code: 'NOT_FOUND' });
   expect(decideInviteToRoom(invite([BOB]), state({ room: { lastSeq: 7, isMember: false } }))).toMatchObject({ code: 'FORBIDDEN' });
+});
+
+test('given Carol is in the most rooms allowed, when Alice invites Bob and Carol, then BAD_USER_INPUT saying the limit, and nobody joins', () => {
+  expect(decideInviteToRoom(invite([BOB, CAROL]), state({ roomCounts: { [BOB]: 1, [CAROL]: 500 } }))).toMatchObject({
+    code: 'BAD_USER_INPUT',
+    message: `user ${CAROL} is in 500 rooms, the most allowed`,
+  });
 });

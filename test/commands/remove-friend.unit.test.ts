@@ -1,8 +1,8 @@
 import { decideRemoveFriend } from '../../src/worker/decisions/friends';
-import { ALICE, BOB, command } from './given';
+import { ALICE, BOB, command, friendState } from './given';
 
 test('given another user, when Alice removes them, then both directions are deleted (a non-friend too: nothing changes)', () => {
-  expect(decideRemoveFriend(command('RemoveFriend', ALICE, { friendId: BOB }), { friendExists: true })).toEqual({
+  expect(decideRemoveFriend(command('RemoveFriend', ALICE, { friendId: BOB }), friendState())).toEqual({
     result: { friendId: BOB },
     events: [],
     writes: { userId: ALICE, friendId: BOB },
@@ -10,9 +10,9 @@ test('given another user, when Alice removes them, then both directions are dele
 });
 
 test('given no such user, when Alice removes them, then NOT_FOUND', () => {
-  expect(decideRemoveFriend(command('RemoveFriend', ALICE, { friendId: BOB }), { friendExists: false })).toMatchObject({ code: 'NOT_FOUND' });
+  expect(decideRemoveFriend(command('RemoveFriend', ALICE, { friendId: BOB }), friendState({ friendExists: false }))).toMatchObject({ code: 'NOT_FOUND' });
 });
 
 test('when Alice removes herself, then BAD_USER_INPUT', () => {
-  expect(decideRemoveFriend(command('RemoveFriend', ALICE, { friendId: ALICE }), { friendExists: true })).toMatchObject({ code: 'BAD_USER_INPUT' });
+  expect(decideRemoveFriend(command('RemoveFriend', ALICE, { friendId: ALICE }), friendState())).toMatchObject({ code: 'BAD_USER_INPUT' });
 });

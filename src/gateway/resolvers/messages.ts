@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { checkAfterSeq, checkId, checkPageArgs, checkSendChat } from '../../rules';
+import { LIMITS, checkAfterSeq, checkId, checkPageArgs, checkPageSize, checkSendChat } from '../../rules';
 import type { ViewedMessage } from '../../contracts/records';
 import { loadBookmarks, loadMessagePage, loadMessages, requireMembership } from '../../store/reads';
 import { requireViewer, type Context } from '../context';
@@ -35,8 +35,18 @@ export class MessageResolver {
   }
 
   @Query(() => [MessageType], { description: "The viewer's bookmarked messages, newest bookmark first." })
-  async bookmarks(@Ctx() ctx: Context): Promise<MessageType[]> {
-    const bookmarks = await loadBookmarks(ctx.em, requireViewer(ctx).userId);
+  async bookmarks(
+    @Arg('first', () => Int, { nullable: true, description: `A page of at most this many (1-${LIMITS.pageMax}); all without it.` })
+    first: number | null,
+    @Arg('after', () => String, { nullable: true, description: 'The id of the last message of the previous page.' })
+    after: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<MessageType[]> {
+    const viewerId = requireViewer(ctx).userId;
+    const bookmarks = await loadBookmarks(ctx.em, viewerId, {
+      first: first == null ? undefined : checkPageSize('first', first),
+      after: after == null ? undefined : checkId('after', after),
+    });
     return bookmarks.map((viewed) => MessageType.from(viewed));
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { badInput } from '../../errors';
-import { checkId, checkMemberIds, checkRoomName } from '../../rules';
+import { LIMITS, checkId, checkMemberIds, checkPageSize, checkRoomName } from '../../rules';
 import { loadRoom, loadRooms } from '../../store/reads';
 import { requireViewer, type Context } from '../context';
 import { RoomType } from '../types';
@@ -16,8 +16,17 @@ async function roomAfterCommand(ctx: Context, viewerId: string, roomId: string):
 @Resolver()
 export class RoomResolver {
   @Query(() => [RoomType], { description: "The viewer's rooms, the most recently active first." })
-  async rooms(@Ctx() ctx: Context): Promise<RoomType[]> {
-    const rooms = await loadRooms(ctx.em, requireViewer(ctx).userId);
+  async rooms(
+    // No `after`: the order changes with every message, so a cursor into it would skip or repeat rooms.
+    @Arg('first', () => Int, {
+      nullable: true,
+      description: `Only the first this many (1-${LIMITS.pageMax}); all without it (at most ${LIMITS.roomsPerUserMax}).`,
+    })
+    first: number | null,
+    @Ctx() ctx: Context,
+  ): Promise<RoomType[]> {
+    const viewerId = requireViewer(ctx).userId;
+    const rooms = await loadRooms(ctx.em, viewerId, undefined, first == null ? undefined : checkPageSize('first', first));
     return rooms.map((room) => RoomType.from(room));
   }
 
@@ -36,6 +45,7 @@ export class RoomResolver {
     const viewer = requireViewer(ctx);
     const ids = checkMemberIds('memberIds', memberIds, viewer.userId);
     const roomName = checkRoomName(name);
+    ctx.services.socialRate.take(viewer.userId);
     const roomId = randomUUID();
     await ctx.services.bus.send('CreateRoom', viewer.userId, { roomId, name: roomName, memberIds: ids });
     return roomAfterCommand(ctx, viewer.userId, roomId);
@@ -50,6 +60,7 @@ export class RoomResolver {
     const viewer = requireViewer(ctx);
     const id = checkId('roomId', roomId);
     const ids = checkMemberIds('userIds', userIds, viewer.userId);
+    ctx.services.socialRate.take(viewer.userId);
     await ctx.services.bus.send('InviteToRoom', viewer.userId, { roomId: id, userIds: ids });
     return roomAfterCommand(ctx, viewer.userId, id);
   }

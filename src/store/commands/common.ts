@@ -34,6 +34,16 @@ export async function friendsAmong(tx: Tx, userId: string, ids: string[]): Promi
   return rows.map((row) => String(row.friend_id));
 }
 
+/** How many rooms each of `ids` is in; those in none are absent. */
+export async function roomCounts(tx: Tx, ids: string[]): Promise<Record<string, number>> {
+  if (ids.length === 0) return {};
+  const rows = await tx.execute(
+    `select user_id, count(*)::int as rooms from room_members where user_id in (${placeholders(ids.length)}) group by user_id`,
+    ids,
+  );
+  return Object.fromEntries(rows.map((row) => [String(row.user_id), Number(row.rooms)]));
+}
+
 /** Writes decided messages and moves the room's lastSeq to the last one (the unique (room, seq) index guards the numbering). */
 export async function appendMessages(tx: Tx, { roomId, messages }: Appended): Promise<void> {
   if (messages.length === 0) return;

@@ -23,9 +23,20 @@ export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope
 
 export async function loadBookmark(tx: Tx, { actorId, payload }: CommandEnvelope<'Bookmark'>): Promise<BookmarkState> {
   const [row] = await tx.execute(`select ${MESSAGE_WITH_SENDER} where m.id = ?`, [payload.messageId]);
-  if (!row) return { message: null, isMember: false };
+  if (!row) return { message: null, isMember: false, alreadyBookmarked: false, bookmarkCount: 0 };
   const room = await roomView(tx, String(row.room_id), actorId, false);
-  return { message: messageWithSender(row), isMember: room?.isMember ?? false };
+  // Bookmark is keyed by the user, so one user's bookmarks change one at a time: the count holds.
+  const [bookmarks] = await tx.execute(
+    `select (select count(*) from bookmarks where user_id = ?)::int as count,
+       exists (select 1 from bookmarks where user_id = ? and message_id = ?) as already`,
+    [actorId, actorId, payload.messageId],
+  );
+  return {
+    message: messageWithSender(row),
+    isMember: room?.isMember ?? false,
+    alreadyBookmarked: Boolean(bookmarks.already),
+    bookmarkCount: Number(bookmarks.count),
+  };
 }
 
 export async function setBookmark(tx: Tx, { userId, messageId, bookmarked }: BookmarkChange): Promise<void> {

@@ -10,10 +10,14 @@ import type {
   ReadMarker,
 } from '../../worker/decisions/rooms';
 import type { Tx } from '../transaction';
-import { appendMessages, friendsAmong, publicUsers, roomView } from './common';
+import { appendMessages, friendsAmong, publicUsers, roomCounts, roomView } from './common';
 
 export async function loadCreateRoom(tx: Tx, { actorId, payload }: CommandEnvelope<'CreateRoom'>): Promise<CreateRoomState> {
-  return { friendIds: await friendsAmong(tx, actorId, [...new Set(payload.memberIds)]) };
+  const memberIds = [...new Set(payload.memberIds)];
+  return {
+    friendIds: await friendsAmong(tx, actorId, memberIds),
+    roomCounts: await roomCounts(tx, [...new Set([actorId, ...memberIds])]),
+  };
 }
 
 export async function insertRoom(tx: Tx, { roomId, name, memberIds }: NewRoom): Promise<void> {
@@ -26,13 +30,14 @@ export async function insertRoom(tx: Tx, { roomId, name, memberIds }: NewRoom): 
 
 export async function loadInvite(tx: Tx, { actorId, payload }: CommandEnvelope<'InviteToRoom'>, now: string): Promise<InviteState> {
   const room = await roomView(tx, payload.roomId, actorId, true);
-  if (!room?.isMember) return { room, memberIds: [], friendIds: [], users: [], now };
+  if (!room?.isMember) return { room, memberIds: [], friendIds: [], roomCounts: {}, users: [], now };
   const invited = [...new Set(payload.userIds)];
   const members = await tx.execute('select user_id from room_members where room_id = ?', [payload.roomId]);
   return {
     room,
     memberIds: members.map((row) => String(row.user_id)),
     friendIds: await friendsAmong(tx, actorId, invited),
+    roomCounts: await roomCounts(tx, invited),
     users: await publicUsers(tx, [actorId, ...invited]),
     now,
   };

@@ -1,5 +1,6 @@
 import type { MessageRecord, PublicUser } from '../../contracts/records';
-import { notFound } from '../../errors';
+import { badInput, notFound } from '../../errors';
+import { LIMITS } from '../../rules';
 import { messageEvent, messageId, refuseNonMember, type Decide, type RoomView } from './decision';
 import type { Appended } from './rooms';
 
@@ -37,6 +38,9 @@ export interface BookmarkState {
   message: MessageRecord | null;
   /** Whether the user is a member of the message's room. */
   isMember: boolean;
+  alreadyBookmarked: boolean;
+  /** How many bookmarks the user has. */
+  bookmarkCount: number;
 }
 export interface BookmarkChange {
   userId: string;
@@ -49,6 +53,10 @@ export const decideBookmark: Decide<'Bookmark', BookmarkState, BookmarkChange> =
   if (!state.message) return notFound('no such message');
   const refused = refuseNonMember({ lastSeq: state.message.seq, isMember: state.isMember });
   if (refused) return refused;
+  // Bounded, as `bookmarks` is priced by it; taking a bookmark off is always allowed.
+  if (payload.bookmarked && !state.alreadyBookmarked && state.bookmarkCount >= LIMITS.bookmarksMax) {
+    return badInput(`you have ${LIMITS.bookmarksMax} bookmarks, the most allowed; remove one first`);
+  }
   return {
     result: { message: state.message },
     events: [],

@@ -1,11 +1,17 @@
 import type { MessageRecord, PublicUser } from '../../contracts/records';
-import { badInput, forbidden } from '../../errors';
+import { badInput, forbidden, type UserError } from '../../errors';
 import { LIMITS } from '../../rules';
 import { messageEvent, messageId, refuseNonMember, systemMessage, type Decide, type RoomView } from './decision';
 
 export interface CreateRoomState {
-  /** Which of the requested members are friends of the creator. */
+  /**
+   * Which of the requested members are friends of the creator. A block ends a
+   * friendship and none starts across one, so this also keeps a blocked user
+   * from putting the blocker in a room (with the same answer, not naming the block).
+   */
   friendIds: string[];
+  /** How many rooms each member (the creator included) is in; absent: none. */
+  roomCounts: Record<string, number>;
 }
 export interface NewRoom {
   roomId: string;
@@ -19,12 +25,29 @@ export const decideCreateRoom: Decide<'CreateRoom', CreateRoomState, NewRoom> = 
   if (others.length + 1 > LIMITS.roomMembersMax) return badInput(`a room has at most ${LIMITS.roomMembersMax} members`);
   const friends = new Set(state.friendIds);
   if (!others.every((id) => friends.has(id))) return forbidden('only your friends can be added to a room');
+  const full = refuseRoomsOver([creatorId, ...others], state.roomCounts, creatorId);
+  if (full) return full;
   return {
     result: { roomId: payload.roomId },
     events: [],
     writes: { roomId: payload.roomId, name: payload.name, memberIds: [creatorId, ...others] },
   };
 };
+
+/**
+ * BAD_USER_INPUT when one of `userIds` is in LIMITS.roomsPerUserMax rooms
+ * already: what one user's room list can hold bounds what `rooms` costs.
+ * Commands of different rooms that run at once (different keys, so different
+ * partitions) may each see the last place left: the bound can be passed by at
+ * most one room per partition of chat.commands, and only once.
+ */
+function refuseRoomsOver(userIds: string[], roomCounts: Record<string, number>, actorId: string): UserError | null {
+  const max = LIMITS.roomsPerUserMax;
+  const full = userIds.find((id) => (roomCounts[id] ?? 0) >= max);
+  if (full === undefined) return null;
+  if (full === actorId) return badInput(`you are in ${max} rooms, the most allowed; leave one first`);
+  return badInput(`user ${full} is in ${max} rooms, the most allowed`);
+}
 
 /** Messages appended to a room, in seq order: the room's lastSeq becomes the last one's. */
 export interface Appended {
@@ -36,8 +59,10 @@ export interface InviteState {
   /** Locked: membership changes and numbering of one room are applied one at a time. */
   room: RoomView | null;
   memberIds: string[];
-  /** Which of the invited are friends of the inviter. */
+  /** Which of the invited are friends of the inviter (blocks included, as for CreateRoom). */
   friendIds: string[];
+  /** How many rooms each invited user is in; absent: none. */
+  roomCounts: Record<string, number>;
   /** The inviter and the invited, those that exist. */
   users: PublicUser[];
   /** The transaction's time, as the messages' createdAt. */
@@ -62,6 +87,8 @@ export const decideInviteToRoom: Decide<'InviteToRoom', InviteState, Invitation>
   if (current.size + joining.length > LIMITS.roomMembersMax) {
     return badInput(`a room has at most ${LIMITS.roomMembersMax} members; this one has ${current.size}`);
   }
+  const full = refuseRoomsOver(joining, state.roomCounts, inviterId);
+  if (full) return full;
   const users = new Map(state.users.map((user) => [user.id, user]));
   const inviter = users.get(inviterId)?.displayName;
   const messages = joining.map((userId, i) =>

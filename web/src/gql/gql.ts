@@ -22,7 +22,7 @@ type Documents = {
     "\n  mutation LogOut {\n    logout\n  }\n": typeof types.LogOutDocument,
     "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 10) { id username displayName }\n  }\n": typeof types.SearchUsersDocument,
     "\n  mutation AddFriend($userId: ID!) {\n    addFriend(userId: $userId) { id }\n  }\n": typeof types.AddFriendDocument,
-    "\n  query Sidebar {\n    friends { id username displayName }\n    rooms { id name unreadCount members { id username } }\n  }\n": typeof types.SidebarDocument,
+    "\n  query Sidebar {\n    friends(first: 100) { id username displayName }\n    rooms(first: 20) { id name unreadCount members { id username } }\n  }\n": typeof types.SidebarDocument,
     "\n  mutation CreateRoom($name: String, $memberIds: [ID!]!) {\n    createRoom(name: $name, memberIds: $memberIds) { id name }\n  }\n": typeof types.CreateRoomDocument,
     "\n  query RoomHistory($roomId: ID!, $last: Int!, $before: String) {\n    messages(roomId: $roomId, last: $last, before: $before) {\n      edges { node { ...ChatMessage } }\n      pageInfo { hasPreviousPage startCursor }\n    }\n  }\n": typeof types.RoomHistoryDocument,
     "\n  mutation SendChat($input: SendChatInput!) {\n    sendChat(input: $input) { id seq }\n  }\n": typeof types.SendChatDocument,
@@ -37,7 +37,7 @@ const documents: Documents = {
     "\n  mutation LogOut {\n    logout\n  }\n": types.LogOutDocument,
     "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 10) { id username displayName }\n  }\n": types.SearchUsersDocument,
     "\n  mutation AddFriend($userId: ID!) {\n    addFriend(userId: $userId) { id }\n  }\n": types.AddFriendDocument,
-    "\n  query Sidebar {\n    friends { id username displayName }\n    rooms { id name unreadCount members { id username } }\n  }\n": types.SidebarDocument,
+    "\n  query Sidebar {\n    friends(first: 100) { id username displayName }\n    rooms(first: 20) { id name unreadCount members { id username } }\n  }\n": types.SidebarDocument,
     "\n  mutation CreateRoom($name: String, $memberIds: [ID!]!) {\n    createRoom(name: $name, memberIds: $memberIds) { id name }\n  }\n": types.CreateRoomDocument,
     "\n  query RoomHistory($roomId: ID!, $last: Int!, $before: String) {\n    messages(roomId: $roomId, last: $last, before: $before) {\n      edges { node { ...ChatMessage } }\n      pageInfo { hasPreviousPage startCursor }\n    }\n  }\n": types.RoomHistoryDocument,
     "\n  mutation SendChat($input: SendChatInput!) {\n    sendChat(input: $input) { id seq }\n  }\n": types.SendChatDocument,
@@ -76,7 +76,7 @@ export function graphql(source: "\n  mutation AddFriend($userId: ID!) {\n    add
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Sidebar {\n    friends { id username displayName }\n    rooms { id name unreadCount members { id username } }\n  }\n"): typeof import('./graphql').SidebarDocument;
+export function graphql(source: "\n  query Sidebar {\n    friends(first: 100) { id username displayName }\n    rooms(first: 20) { id name unreadCount members { id username } }\n  }\n"): typeof import('./graphql').SidebarDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

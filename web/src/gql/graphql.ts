@@ -217,12 +217,12 @@ export const AddFriendDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<AddFriendMutation, AddFriendMutationVariables>;
 export const SidebarDocument = new TypedDocumentString(`
     query Sidebar {
-  friends {
+  friends(first: 100) {
     id
     username
     displayName
   }
-  rooms {
+  rooms(first: 20) {
     id
     name
     unreadCount
