@@ -17,10 +17,11 @@ import type { Admin, Kafka } from 'kafkajs';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
 import { SESSIONS_CHANNEL } from '../contracts/records';
-import { UserError } from '../errors';
+import { ServiceUnavailableError, UserError, forbidden } from '../errors';
 import { CommandBus } from '../kafka/command-bus';
 import { KafkaEvents } from '../live/kafka-events';
 import { EventRouter } from '../live/router';
+import { Semaphore } from '../live/semaphore';
 import type { Logger } from '../log';
 import { GraphqlMetering } from '../observe/graphql';
 import type { Metrics } from '../observe/metrics';
@@ -47,6 +48,19 @@ export const GRAPHQL_PATH = '/graphql';
  */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 
+/** Subscription set-ups waiting for a turn at the database beyond this are refused at once (besides SUBSCRIPTION_SETUP_WAIT_MS). */
+const SUBSCRIPTION_READS_QUEUE_MAX = 1_000;
+
+/** The subscriptions' share of the database pool (config.subscriptionReads); past its wait, a retriable SERVICE_UNAVAILABLE. */
+function subscriptionReads(config: Config): Semaphore {
+  const { concurrency, waitMs } = config.subscriptionReads;
+  return new Semaphore(concurrency, waitMs, SUBSCRIPTION_READS_QUEUE_MAX, () =>
+    new ServiceUnavailableError('too many subscriptions are starting on this server at once; subscribe again shortly', {
+      reason: 'SUBSCRIPTIONS_BUSY',
+    }),
+  );
+}
+
 /**
  * GraphQL over HTTP (Apollo Server) and graphql-ws on one port and path.
  * Never writes the database: mutations go through the command bus.
@@ -57,7 +71,7 @@ export class Gateway {
   private apollo: ApolloServer<Context> | null = null;
   private readonly events: KafkaEvents;
   private readonly auth: Authenticator;
-  private readonly sockets = new SocketRegistry();
+  private readonly sockets: SocketRegistry;
   private readonly probes: Probes;
   private readonly metering: GraphqlMetering;
 
@@ -69,6 +83,7 @@ export class Gateway {
     private readonly log: Logger,
     metrics: Metrics,
   ) {
+    this.sockets = new SocketRegistry(config.socketCaps);
     this.probes = new Probes(orm, admin, metrics);
     this.metering = new GraphqlMetering(metrics, log, clientCode);
     this.events = new KafkaEvents(kafka, admin, config, log, metrics);
@@ -77,7 +92,7 @@ export class Gateway {
     this.services = {
       orm,
       bus: new CommandBus(kafka, admin, config, log, metrics),
-      live: new EventRouter(this.events, log, metrics),
+      live: new EventRouter(this.events, log, metrics, subscriptionReads(config)),
       tokens,
       sendRate: new RateLimiter(config.sendRate),
     };
@@ -177,6 +192,8 @@ export class Gateway {
     const format = (errors: readonly GraphQLError[]) =>
       errors.map((e) => toClientError(e.toJSON(), e, this.log, this.config.production));
     const documents = new DocumentCache(schema, requestRules(this.config));
+    // Before graphql-ws's own listener, from the upgrade on: sockets that never send connection_init count too.
+    wsServer.on('connection', (socket, request) => this.sockets.opened(request.socket.remoteAddress ?? 'unknown', socket));
     return useServer<Record<string, unknown> | undefined, { viewer?: Viewer }>(
       {
         schema,
@@ -199,12 +216,13 @@ export class Gateway {
         onConnect: async (ctx) => {
           const { socket } = ctx.extra;
           try {
-            ctx.extra.viewer = await this.auth.authenticate(ctx.connectionParams?.authorization, (viewer) =>
-              this.sockets.track(viewer.tokenId, socket),
-            );
+            ctx.extra.viewer = await this.auth.authenticate(ctx.connectionParams?.authorization, (viewer) => {
+              // Over the user's cap the registry has closed it with 4429: refused before the revocation read.
+              if (!this.sockets.track(viewer, socket)) throw forbidden('too many sockets for this user');
+            });
             return true;
           } catch (err) {
-            if (err instanceof UserError) return false; // graphql-ws closes with CloseCode.Forbidden
+            if (err instanceof UserError) return false; // graphql-ws closes with CloseCode.Forbidden (a no-op if closed already)
             if (!isStoreUnavailable(err)) throw err; // graphql-ws closes with CloseCode.InternalServerError
             this.log.warn('database unavailable while checking a socket token', { err: (err as Error).message });
             // Closed here with a retriable code; graphql-ws's own close after `false` is then a no-op.
