@@ -55,8 +55,8 @@ export interface Config {
   sendRate: { perSecond: number; burst: number };
   logLevel: LogLevel;
   /**
-   * Where /metrics, /healthz and /readyz are served on a port of their own; null: not. Without it a gateway
-   * serves /metrics on PORT in development only (never on the public port in production).
+   * Where /metrics, /healthz and /readyz are served on a port of their own, whatever the roles; null: not.
+   * Without it a gateway serves /metrics on PORT in development only (never on the public port in production).
    */
   metricsPort: number | null;
   /** graphql-ws sockets open at once on each gateway per user and per client address; 0 turns a cap off. */

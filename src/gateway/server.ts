@@ -31,7 +31,7 @@ import { Authenticator, Tokens, type Viewer } from './auth';
 import type { Context, Services } from './context';
 import { DocumentCache } from './documents';
 import { clientCode, toClientError } from './errors';
-import { PARSE_OPTIONS, REQUEST_LIMITS, bodyTooLarge, requestRules, tooManyOperations, validVariablesPlugin, variablesRefusal } from './limits';
+import { PARSE_OPTIONS, REQUEST_LIMITS, bodyTooLarge, httpOperationsPlugin, requestRules, tooManyOperations, validVariablesPlugin, variablesRefusal } from './limits';
 import { RateLimiter } from './rate-limit';
 import { isTokenRevoked } from '../store/reads';
 import { buildChatSchema } from './schema';
@@ -136,6 +136,7 @@ export class Gateway {
       parseOptions: PARSE_OPTIONS,
       plugins: [
         validVariablesPlugin,
+        httpOperationsPlugin,
         // A browser's GET of /graphql: Apollo Sandbox in development (subscriptions over graphql-ws at the same URL); in production Apollo's plain page.
         this.config.production
           ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
@@ -152,8 +153,10 @@ export class Gateway {
 
     const app = express();
     app.disable('x-powered-by');
-    // /healthz, /readyz and /metrics (src/observe/probes.ts).
-    app.get([...PROBE_PATHS], async (req, res) => {
+    // /healthz and /readyz (src/observe/probes.ts); /metrics too in development unless it has a port of its own
+    // (METRICS_PORT, served by app.ts): in production the public port does not tell the world the service's internals.
+    const publicProbes = PROBE_PATHS.filter((path) => path !== '/metrics' || (!this.config.production && this.config.metricsPort === null));
+    app.get(publicProbes, async (req, res) => {
       const answer = await this.probes.answer(req.path as ProbePath);
       res.status(answer.status).type(answer.contentType).send(answer.body);
     });
@@ -165,7 +168,7 @@ export class Gateway {
       }),
     );
     // The web UI's files at / (web/build.ts bundles them); a GET of /graphql stays with Apollo above.
-    app.use(webUi());
+    app.use(webUi({ production: this.config.production }));
     // Errors outside GraphQL (a body express.json() refuses, say) get a GraphQL-shaped answer, never express's HTML page with a stack.
     app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
       if (err.type === 'entity.too.large') {
