@@ -64,16 +64,23 @@ function socket(url: string, token?: string) {
   const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
   let acked = false;
   let closedWith: { code: number; reason: string; at: number } | null = null;
+  /** The payloads of `next` messages (results and errors alike). */
+  const results: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }[] = [];
   ws.on('open', () => {
     if (token) ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
   });
   ws.on('message', (data) => {
-    if (JSON.parse(String(data)).type === 'connection_ack') acked = true;
+    const message = JSON.parse(String(data));
+    if (message.type === 'connection_ack') acked = true;
+    if (message.type === 'next') results.push(message.payload);
   });
   ws.on('close', (code, reason) => void (closedWith = { code, reason: reason.toString(), at: Date.now() }));
   ws.on('error', () => undefined);
   return {
     ws,
+    results,
+    subscribe: (query: string, variables: Record<string, unknown>) =>
+      ws.send(JSON.stringify({ id: randomUUID(), type: 'subscribe', payload: { query, variables } })),
     get acked() {
       return acked;
     },
@@ -160,7 +167,7 @@ test('a socket is closed with 4403 when its token expires, with its subscription
   const s = socket(dev, shortLived.token);
   try {
     await waitFor('connection_ack', () => s.acked);
-    s.ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription($r: ID!) { roomMessages(roomId: $r) { seq } }', variables: { r: roomId } } }));
+    s.subscribe('subscription($r: ID!) { roomMessages(roomId: $r) { seq } }', { r: roomId });
     const closed = await waitFor('the socket to be closed', () => s.closed, 10_000);
     expect(closed).toMatchObject({ code: 4403, reason: 'Forbidden: token expired; log in again' });
     // The token's exp is in whole seconds.
@@ -177,14 +184,17 @@ describe("subscriptions' share of the database pool", () => {
     const { alice, bob, roomId } = await roomOfTwo(dev);
     const db = new PgClient({ connectionString: databaseUrl });
     await db.connect();
+    const sockets = range(1, 12).map(() => socket(dev, alice.token));
     const watchers: RoomWatcher[] = [];
     const waitingOnLock = async () =>
       Number((await db.query("select count(*) as n from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'", [databaseName])).rows[0].n);
+    const errorsOf = (s: Socket) => s.results.find((r) => r.errors)?.errors;
     try {
+      await waitFor('the sockets to be acknowledged', () => sockets.every((s) => s.acked));
       // Every membership read (the first read of a subscription) now waits for this transaction.
       await db.query('begin');
       await db.query('lock table room_members in access exclusive mode');
-      for (let i = 0; i < 12; i++) watchers.push(new RoomWatcher(dev, alice.token).watch(roomId, null));
+      for (const s of sockets) s.subscribe('subscription($r: ID!) { roomMessages(roomId: $r) { seq body } }', { r: roomId });
       await waitFor('two set-ups to wait in the database', async () => (await waitingOnLock()) >= 2);
 
       // The pool has 10 connections: without the share, 10 of the 12 set-ups would hold them all and `me` would wait for one.
@@ -194,11 +204,11 @@ describe("subscriptions' share of the database pool", () => {
 
       // Past SUBSCRIPTION_SETUP_WAIT_MS (1 s) the ten waiting for a turn are refused, retriably; two are still in the database.
       const refused = await waitFor('ten set-ups to be refused', () => {
-        const errors = watchers.filter((w) => w.errors);
+        const errors = sockets.filter(errorsOf);
         return errors.length === 10 && errors;
       });
-      for (const w of refused) {
-        expect(w.errors).toMatchObject([
+      for (const s of refused) {
+        expect(errorsOf(s)).toMatchObject([
           {
             message: 'too many subscriptions are starting on this server at once; subscribe again shortly',
             extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true, reason: 'SUBSCRIPTIONS_BUSY' },
@@ -209,11 +219,11 @@ describe("subscriptions' share of the database pool", () => {
 
       // Once the database answers, the two set up and go live.
       await db.query('commit');
-      const live = watchers.filter((w) => !w.errors);
+      const live = sockets.filter((s) => !errorsOf(s));
       expect(live).toHaveLength(2);
       await waitFor('both to be set up', () => apps.find((a) => a.gateway!.url === dev)!.gateway!.openSubscriptions === 2);
       await gqlOk(dev, SEND_CHAT, { input: { roomId, body: 'after the lock' } }, bob.token);
-      await waitFor('the message on both', () => live.every((w) => w.messages.some((m) => m.body === 'after the lock')));
+      await waitFor('the message on both', () => live.every((s) => s.results.some((r) => r.data?.roomMessages.body === 'after the lock')));
       // And a refused one, subscribing again, gets through now.
       const retried = new RoomWatcher(dev, alice.token).watch(roomId, 0);
       watchers.push(retried);
@@ -222,6 +232,7 @@ describe("subscriptions' share of the database pool", () => {
     } finally {
       await db.query('rollback').catch(() => undefined);
       await db.end();
+      sockets.forEach((s) => s.close());
       await Promise.all(watchers.map((w) => w.close()));
     }
   });
