@@ -195,7 +195,7 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
   const socketCaps = { perUser: int('WS_SOCKETS_PER_USER', 20, 0, 100_000), perAddress: int('WS_SOCKETS_PER_ADDRESS', 100, 0, 1_000_000) };
   const subscriptionReads = {
     concurrency: int('SUBSCRIPTION_SETUP_CONCURRENCY', 4, 1, SUBSCRIPTION_READS_MAX),
-    waitMs: int('SUBSCRIPTION_SETUP_WAIT_MS', 2000, 0, 60_000),
+    waitMs: int('SUBSCRIPTION_SETUP_WAIT_MS', 10_000, 0, 60_000),
   };
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);

@@ -86,7 +86,7 @@ test('production refuses a published or weak JWT_SECRET', () => {
 
 test('socket caps and the subscriptions’ share of the database pool: defaults, overrides, bounds', () => {
   const quiet = () => undefined;
-  expect(loadConfig({}, quiet)).toMatchObject({ socketCaps: { perUser: 20, perAddress: 100 }, subscriptionReads: { concurrency: 4, waitMs: 2000 } });
+  expect(loadConfig({}, quiet)).toMatchObject({ socketCaps: { perUser: 20, perAddress: 100 }, subscriptionReads: { concurrency: 4, waitMs: 10_000 } });
   expect(
     loadConfig({ WS_SOCKETS_PER_USER: '0', WS_SOCKETS_PER_ADDRESS: '1000', SUBSCRIPTION_SETUP_CONCURRENCY: '2', SUBSCRIPTION_SETUP_WAIT_MS: '0' }, quiet),
   ).toMatchObject({ socketCaps: { perUser: 0, perAddress: 1000 }, subscriptionReads: { concurrency: 2, waitMs: 0 } });
