@@ -92,6 +92,9 @@ function socket(url: string, token?: string) {
 }
 type Socket = ReturnType<typeof socket>;
 
+/** A development gateway's /metrics, as text. */
+const metricsOf = async (url: string) => (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+
 /** Acked or closed, whichever comes first. */
 const settled = (s: Socket) => waitFor('the socket to be acknowledged or closed', () => s.acked || s.closed);
 
@@ -124,6 +127,8 @@ describe('sockets per user and per client address', () => {
     await settled(otherToken);
     expect(otherToken.closed?.code).toBe(4429);
 
+    expect(await metricsOf(perUser)).toContain('chat_ws_sockets_refused_total{cap="user"} 2');
+
     const bobs = open(perUser, bob.token);
     await settled(bobs);
     expect(bobs.acked).toBe(true);
@@ -149,6 +154,7 @@ describe('sockets per user and per client address', () => {
     expect(sixth.acked).toBe(false);
     expect(sixth.closed).toMatchObject({ code: 4429, reason: 'Too many connections: at most 5 open sockets per client address' });
     expect(sixth.closed!.at - sixthOpenedAt).toBeLessThan(2_000); // not the 3 s init timeout
+    expect(await metricsOf(perAddress)).toContain('chat_ws_sockets_refused_total{cap="address"} 1');
 
     // The anonymous ones end at the init timeout (4408), and their places are free again.
     await waitFor('the idle sockets to be closed', () => five.every((s) => s.closed?.code === 4408), 10_000);
@@ -216,6 +222,7 @@ describe("subscriptions' share of the database pool", () => {
         ]);
       }
       expect(await waitingOnLock()).toBe(2);
+      expect(await metricsOf(dev)).toContain('chat_graphql_operations_total{transport="ws",type="subscription",field="roomMessages",outcome="SERVICE_UNAVAILABLE"} 10');
 
       // Once the database answers, the two set up and go live.
       await db.query('commit');

@@ -25,7 +25,8 @@ beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
 test('per address: the socket over the cap is closed with 4429 at once; a closed one frees its place', () => {
-  const registry = new SocketRegistry({ perUser: 0, perAddress: 2 });
+  const refused: string[] = [];
+  const registry = new SocketRegistry({ perUser: 0, perAddress: 2 }, (cap) => refused.push(cap));
   const [a, b, c, other] = [new FakeSocket(), new FakeSocket(), new FakeSocket(), new FakeSocket()];
   expect(registry.opened('10.0.0.1', a)).toBe(true);
   expect(registry.opened('10.0.0.1', b)).toBe(true);
@@ -34,6 +35,7 @@ test('per address: the socket over the cap is closed with 4429 at once; a closed
   expect(c.closedWith).toEqual([CLOSE_TOO_MANY_SOCKETS, 'Too many connections: at most 2 open sockets per client address']);
   expect(CLOSE_TOO_MANY_SOCKETS).toBe(4429);
   expect(registry.openFrom('10.0.0.1')).toBe(2);
+  expect(refused).toEqual(['address']);
 
   a.close(1000, 'bye');
   expect(registry.openFrom('10.0.0.1')).toBe(1);
@@ -44,7 +46,8 @@ test('per address: the socket over the cap is closed with 4429 at once; a closed
 });
 
 test('per user, over all their tokens: the socket over the cap is closed with 4429 and not tracked', () => {
-  const registry = new SocketRegistry({ perUser: 2, perAddress: 0 });
+  const refused: string[] = [];
+  const registry = new SocketRegistry({ perUser: 2, perAddress: 0 }, (cap) => refused.push(cap));
   const sockets = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
   expect(registry.track(viewer('alice', HOUR, 't1'), sockets[0])).toBe(true);
   expect(registry.track(viewer('alice', HOUR, 't2'), sockets[1])).toBe(true);
@@ -52,6 +55,7 @@ test('per user, over all their tokens: the socket over the cap is closed with 44
   expect(registry.track(viewer('alice', HOUR, 't3'), sockets[2])).toBe(false);
   expect(sockets[2].closedWith).toEqual([4429, 'Too many connections: at most 2 open sockets per user']);
   expect(registry.size).toBe(3);
+  expect(refused).toEqual(['user']);
 
   sockets[0].close(1000, 'bye');
   const again = new FakeSocket();

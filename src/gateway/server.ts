@@ -52,7 +52,7 @@ const CLOSE_TRY_AGAIN_LATER = 1013;
 const SUBSCRIPTION_READS_QUEUE_MAX = 1_000;
 
 /** The subscriptions' share of the database pool (config.subscriptionReads); past its wait, a retriable SERVICE_UNAVAILABLE. */
-function subscriptionReads(config: Config): Semaphore {
+function subscriptionReadsOf(config: Config): Semaphore {
   const { concurrency, waitMs } = config.subscriptionReads;
   return new Semaphore(concurrency, waitMs, SUBSCRIPTION_READS_QUEUE_MAX, () =>
     new ServiceUnavailableError('too many subscriptions are starting on this server at once; subscribe again shortly', {
@@ -83,16 +83,18 @@ export class Gateway {
     private readonly log: Logger,
     metrics: Metrics,
   ) {
-    this.sockets = new SocketRegistry(config.socketCaps);
+    this.sockets = new SocketRegistry(config.socketCaps, (cap) => metrics.socketRefused(cap));
     this.probes = new Probes(orm, admin, metrics);
     this.metering = new GraphqlMetering(metrics, log, clientCode);
     this.events = new KafkaEvents(kafka, admin, config, log, metrics);
     const tokens = new Tokens(config);
     this.auth = new Authenticator(tokens, (tokenId) => isTokenRevoked(orm.em.fork(), tokenId));
+    const subscriptionReads = subscriptionReadsOf(config);
+    metrics.countWaitingSubscriptionReads(() => subscriptionReads.load.waiting);
     this.services = {
       orm,
       bus: new CommandBus(kafka, admin, config, log, metrics),
-      live: new EventRouter(this.events, log, metrics, subscriptionReads(config)),
+      live: new EventRouter(this.events, log, metrics, subscriptionReads),
       tokens,
       sendRate: new RateLimiter(config.sendRate),
     };

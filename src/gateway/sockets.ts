@@ -38,7 +38,8 @@ export class SocketRegistry {
 
   constructor(
     private readonly caps: SocketCaps,
-    private readonly now: () => number = Date.now,
+    /** Told of each socket closed for being over a cap (metrics). */
+    private readonly refused: (cap: 'user' | 'address') => void = () => undefined,
   ) {}
 
   /** A socket was opened from `address`: counted until it closes, or closed at once (4429) when the address is over its cap. */
@@ -46,6 +47,7 @@ export class SocketRegistry {
     const { perAddress } = this.caps;
     if (!count(this.perAddress, address, perAddress, socket)) {
       socket.close(CLOSE_TOO_MANY_SOCKETS, `Too many connections: at most ${perAddress} open sockets per client address`);
+      this.refused('address');
       return false;
     }
     return true;
@@ -60,13 +62,14 @@ export class SocketRegistry {
     const { perUser } = this.caps;
     if (!count(this.perUser, viewer.userId, perUser, socket)) {
       socket.close(CLOSE_TOO_MANY_SOCKETS, `Too many connections: at most ${perUser} open sockets per user`);
+      this.refused('user');
       return false;
     }
     const { tokenId } = viewer;
     let sockets = this.byToken.get(tokenId);
     if (!sockets) this.byToken.set(tokenId, (sockets = new Set()));
     sockets.add(socket);
-    const expiry = closeAt(socket, viewer.expiresAt.getTime(), this.now);
+    const expiry = closeAt(socket, viewer.expiresAt.getTime());
     socket.once('close', () => {
       clearTimeout(expiry.timer);
       sockets.delete(socket);
@@ -107,10 +110,10 @@ function count(counts: Map<string, number>, key: string, cap: number, socket: Tr
 }
 
 /** Closes the socket with 4403 at `at` (ms); one timer per socket, re-armed when the time is further than a timer reaches. */
-function closeAt(socket: TrackedSocket, at: number, now: () => number): { timer: NodeJS.Timeout | undefined } {
+function closeAt(socket: TrackedSocket, at: number): { timer: NodeJS.Timeout | undefined } {
   const expiry: { timer: NodeJS.Timeout | undefined } = { timer: undefined };
   const arm = () => {
-    const left = at - now();
+    const left = at - Date.now();
     if (left <= 0) {
       socket.close(CloseCode.Forbidden, 'Forbidden: token expired; log in again');
       return;
