@@ -205,6 +205,9 @@ async function main(): Promise<void> {
       SIGN_UP_RATE_PER_ADDRESS: '0',
       LOGIN_RATE_PER_ADDRESS: '0',
       REQUEST_RATE_PER_ADDRESS: '0',
+      // Thousands of subscriptions from one address and a few users.
+      WS_SOCKETS_PER_ADDRESS: '0',
+      WS_SOCKETS_PER_USER: '0',
       // Setting up the world befriends and puts in rooms many users at once.
       SOCIAL_RATE_PER_MINUTE: '0',
     };

@@ -18,9 +18,9 @@ export interface App {
   orm: MikroORM;
   gateway: Gateway | null;
   worker: Worker | null;
-  /** This app's metrics: the gateway's /metrics, or the worker's on METRICS_PORT. */
+  /** This app's metrics, of every role it runs. */
   metrics: Metrics;
-  /** A worker-only app's /metrics, /healthz and /readyz when METRICS_PORT is set. */
+  /** /metrics, /healthz and /readyz on METRICS_PORT when that is set, whatever the roles. */
   probes: ProbeServer | null;
   stop(): Promise<void>;
 }
@@ -46,12 +46,10 @@ export async function startApp(config: Config, roles: readonly Role[], log: Logg
   try {
     await ensureTopics(admin, config);
     orm = await openStore(config.databaseUrl);
+    // Serving before the consumers join: /readyz says they are not joined yet.
+    if (config.metricsPort !== null) probes = await serveProbes(config.metricsPort, new Probes(orm, admin, metrics), log);
     if (roles.includes('worker')) {
       worker = new Worker(kafka, orm, config, log, metrics);
-      // Serving before the consumer joins: /readyz says it is not joined yet.
-      if (!roles.includes('gateway') && config.metricsPort !== null) {
-        probes = await serveProbes(config.metricsPort, new Probes(orm, admin, metrics), log);
-      }
       await worker.start();
     }
     if (roles.includes('gateway')) {

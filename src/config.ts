@@ -26,6 +26,10 @@ export const CONFIG_ENV_VARS = [
   'LOGIN_FAILURES_PER_ACCOUNT',
   'REQUEST_RATE_PER_ADDRESS',
   'SOCIAL_RATE_PER_MINUTE',
+  'WS_SOCKETS_PER_USER',
+  'WS_SOCKETS_PER_ADDRESS',
+  'SUBSCRIPTION_SETUP_CONCURRENCY',
+  'SUBSCRIPTION_SETUP_WAIT_MS',
 ] as const;
 
 type Env = Partial<Record<(typeof CONFIG_ENV_VARS)[number], string>>;
@@ -57,7 +61,10 @@ export interface Config {
   /** Per-user sendChat token bucket in each gateway: refill per second and bucket size. perSecond 0 turns it off. */
   sendRate: { perSecond: number; burst: number };
   logLevel: LogLevel;
-  /** Where a process without a gateway (a worker) serves /metrics; null: not served. The gateway serves it on PORT. */
+  /**
+   * Where /metrics, /healthz and /readyz are served on a port of their own, whatever the roles; null: not.
+   * Without it a gateway serves /metrics on PORT in development only (never on the public port in production).
+   */
   metricsPort: number | null;
   /** Proxies whose X-Forwarded-For names the client (addresses, CIDRs, or loopback / linklocal / uniquelocal); empty: none. */
   trustProxy: string[];
@@ -67,7 +74,17 @@ export interface Config {
   requestRatePerAddress: number;
   /** Per user, per gateway: addFriend, createRoom and inviteToRoom together, so many at once and then so many a minute; 0 turns it off. */
   socialRatePerMinute: number;
+  /** graphql-ws sockets open at once on each gateway per user and per client address; 0 turns a cap off. */
+  socketCaps: { perUser: number; perAddress: number };
+  /**
+   * Subscription set-ups (membership read, history replay) reading PostgreSQL at once on each gateway, and how
+   * long one waits for its turn: their share of the pool (10 connections), so queries keep the rest.
+   */
+  subscriptionReads: { concurrency: number; waitMs: number };
 }
+
+/** The store's pool holds 10 connections (src/store/orm.ts): subscription reads may take at most this many. */
+const SUBSCRIPTION_READS_MAX = 8;
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -203,6 +220,11 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
   };
   const requestRatePerAddress = int('REQUEST_RATE_PER_ADDRESS', 50, 0, 1_000_000);
   const socialRatePerMinute = int('SOCIAL_RATE_PER_MINUTE', 20, 0, 1_000_000);
+  const socketCaps = { perUser: int('WS_SOCKETS_PER_USER', 20, 0, 100_000), perAddress: int('WS_SOCKETS_PER_ADDRESS', 100, 0, 1_000_000) };
+  const subscriptionReads = {
+    concurrency: int('SUBSCRIPTION_SETUP_CONCURRENCY', 4, 1, SUBSCRIPTION_READS_MAX),
+    waitMs: int('SUBSCRIPTION_SETUP_WAIT_MS', 10_000, 0, 60_000),
+  };
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
 
@@ -228,5 +250,7 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     authRate: Object.freeze(authRate),
     requestRatePerAddress,
     socialRatePerMinute,
+    socketCaps: Object.freeze(socketCaps),
+    subscriptionReads: Object.freeze(subscriptionReads),
   });
 }

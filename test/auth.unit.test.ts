@@ -57,24 +57,28 @@ class FakeSocket extends EventEmitter {
   }
 }
 
+/** A viewer whose token expires in an hour. */
+const viewer = (tokenId: string, userId = `user-${tokenId}`): Viewer => ({ userId, tokenId, expiresAt: new Date(Date.now() + 3600_000) });
+
 describe('SocketRegistry', () => {
   test("a session's end closes that token's sockets with graphql-ws's Forbidden, and no other", () => {
-    const registry = new SocketRegistry();
+    const registry = new SocketRegistry({ perUser: 0, perAddress: 0 });
     const [a1, a2, b] = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
-    registry.track('token-a', a1);
-    registry.track('token-a', a2);
-    registry.track('token-b', b);
+    registry.track(viewer('token-a'), a1);
+    registry.track(viewer('token-a'), a2);
+    registry.track(viewer('token-b'), b);
     registry.endSession('token-a');
     expect(a1.closedWith).toEqual([CloseCode.Forbidden, 'Forbidden: logged out']);
     expect(a2.closedWith?.[0]).toBe(4403);
     expect(b.closedWith).toBeNull();
     expect(registry.size).toBe(1);
+    b.close(1000, 'done'); // clears its expiry timer
   });
 
   test('a socket closed by its client is forgotten', () => {
-    const registry = new SocketRegistry();
+    const registry = new SocketRegistry({ perUser: 0, perAddress: 0 });
     const socket = new FakeSocket();
-    registry.track('token-a', socket);
+    registry.track(viewer('token-a'), socket);
     socket.emit('close');
     expect(registry.size).toBe(0);
     registry.endSession('token-a');

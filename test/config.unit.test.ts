@@ -101,3 +101,14 @@ test('TRUST_PROXY and the sign-up and login limits: defaults, lists and nonsense
   expect(() => loadConfig({ TRUST_PROXY: 'my-balancer' }, quiet)).toThrow(/TRUST_PROXY must list addresses/);
   expect(() => loadConfig({ LOGIN_FAILURES_PER_ACCOUNT: '-1' }, quiet)).toThrow(/LOGIN_FAILURES_PER_ACCOUNT must be an integer from 0/);
 });
+
+test('socket caps and the subscriptions’ share of the database pool: defaults, overrides, bounds', () => {
+  const quiet = () => undefined;
+  expect(loadConfig({}, quiet)).toMatchObject({ socketCaps: { perUser: 20, perAddress: 100 }, subscriptionReads: { concurrency: 4, waitMs: 10_000 } });
+  expect(
+    loadConfig({ WS_SOCKETS_PER_USER: '0', WS_SOCKETS_PER_ADDRESS: '1000', SUBSCRIPTION_SETUP_CONCURRENCY: '2', SUBSCRIPTION_SETUP_WAIT_MS: '0' }, quiet),
+  ).toMatchObject({ socketCaps: { perUser: 0, perAddress: 1000 }, subscriptionReads: { concurrency: 2, waitMs: 0 } });
+  // All 10 of the pool's connections would leave queries none.
+  expect(() => loadConfig({ SUBSCRIPTION_SETUP_CONCURRENCY: '10' }, quiet)).toThrow(/SUBSCRIPTION_SETUP_CONCURRENCY must be an integer from 1 to 8, got "10"/);
+  expect(() => loadConfig({ WS_SOCKETS_PER_USER: '-1' }, quiet)).toThrow(/WS_SOCKETS_PER_USER must be an integer/);
+});

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { toClientError } from '../src/gateway/errors';
+import { toClientError, withoutSuggestions } from '../src/gateway/errors';
 import { RateLimitedError, ServiceUnavailableError, UserError, forbidden } from '../src/errors';
 
 // Pure logic: how errors made anywhere reach the client. A silent logger records what only operators see.
@@ -47,4 +47,13 @@ test("a user error's details reach the client beside its code, which they cannot
   });
   const over = new UserError('BAD_USER_INPUT', 'query too costly', { reason: 'QUERY_TOO_COSTLY', limit: 5000, actual: 6000, code: 'OTHER' });
   expect(asClientSees(over, true).extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COSTLY', limit: 5000, actual: 6000 });
+});
+
+test('withoutSuggestions drops graphql-js\'s "Did you mean …?" and nothing else', () => {
+  expect(withoutSuggestions('Cannot query field "usernam" on type "User". Did you mean "username"?')).toBe('Cannot query field "usernam" on type "User".');
+  expect(withoutSuggestions('Unknown type "Usr". Did you mean "User", "Room", or "Message"?')).toBe('Unknown type "Usr".');
+  expect(withoutSuggestions('Value "TXT" does not exist in "MessageKind" enum. Did you mean the enum value "TEXT"?')).toBe(
+    'Value "TXT" does not exist in "MessageKind" enum.',
+  );
+  expect(withoutSuggestions('Field "body" of required type "String!" was not provided.')).toBe('Field "body" of required type "String!" was not provided.');
 });

@@ -237,8 +237,14 @@ describe('graphql-ws connections', () => {
         extensions: { code: 'BAD_USER_INPUT', reason: 'TOO_MANY_SUBSCRIPTIONS', limit: 50 },
       });
 
+      // Set up before the send: without afterSeq a subscription starts after the newest message as of its
+      // set-up, which waits its turn at the database (SUBSCRIPTION_SETUP_CONCURRENCY) behind the others.
+      const devGateway = gateways.find((g) => g.gateway!.url === dev)!.gateway!;
+      await waitFor('the fifty to be set up', () => devGateway.openSubscriptions === 50);
       fifty[0].stop();
+      await waitFor('the first to be gone', () => devGateway.openSubscriptions === 49);
       const again = watch();
+      await waitFor('the new one to be set up', () => devGateway.openSubscriptions === 50);
       await gqlOk(dev, SEND_CHAT, { input: { roomId, body: 'to all 50' } }, alice.token);
       await waitFor('the message on the new subscription', () => again.messages.length === 1);
       await waitFor('the message on the others', () => fifty.slice(1).every((w) => w.messages.length === 1));
@@ -260,7 +266,9 @@ describe('sendChat rate per user', () => {
 
   test('past the burst: RATE_LIMITED with retryAfter, nothing of it stored, others unaffected; after the wait it sends again', async () => {
     const { alice, bob, roomId } = await roomOfTwo(dev);
-    const results = await burst(dev, alice.token, roomId, 30);
+    // 60 at once, three times the burst: even if a loaded machine takes a few seconds to take them in, the
+    // 10-a-second refill cannot make up 40.
+    const results = await burst(dev, alice.token, roomId, 60);
     const sent = results.filter((r) => r.data?.sendChat).map((r) => r.data.sendChat.clientMessageId as string);
     const refused = results.filter((r) => !r.data?.sendChat);
     expect(sent.length).toBeGreaterThanOrEqual(20); // the burst

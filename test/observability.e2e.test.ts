@@ -199,12 +199,36 @@ test("with gateway and worker in one process, the gateway's /metrics shows the w
     const samples = await scrape(bothUrl.replace(/\/graphql$/, ''));
     expect(total(samples, 'chat_worker_commands_total', { type: 'SignUp', outcome: 'ok' })).toBe(1);
     expect(total(samples, 'chat_graphql_operations_total', { field: 'signUp', outcome: 'ok' })).toBe(1);
-    expect(both.probes).toBeNull(); // METRICS_PORT is for processes without a gateway
+    expect(both.probes).toBeNull(); // no METRICS_PORT: in development the gateway's port serves /metrics
     expect(await probe(bothUrl.replace(/\/graphql$/, ''), '/readyz')).toMatchObject({
       status: 200,
       body: { consumers: { commands: 'joined', replies: 'joined', messages: 'joined' } },
     });
   } finally {
     await both.stop();
+  }
+});
+
+test('in production /metrics is served only on METRICS_PORT, never on the public port; /healthz and /readyz stay there', async () => {
+  const [withPort, without] = await Promise.all([
+    startTestApp(testConfig(prefix, { NODE_ENV: 'production', METRICS_PORT: '0' }), ['gateway']),
+    startTestApp(testConfig(prefix, { NODE_ENV: 'production' }), ['gateway']),
+  ]);
+  try {
+    for (const app of [withPort, without]) {
+      const base = app.gateway!.url.replace(/\/graphql$/, '');
+      expect((await fetch(`${base}/metrics`)).status).toBe(404);
+      expect(await probe(base, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+      expect(await probe(base, '/readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
+    }
+    // On its own port: the gateway's series, and the probes beside them.
+    // (The worker was stopped above: a query that needs none.)
+    expect((await gql(withPort.gateway!.url, '{ me { id } }')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    const samples = await scrape(withPort.probes!.url);
+    expect(total(samples, 'chat_graphql_operations_total', { field: 'me', outcome: 'UNAUTHENTICATED' })).toBe(1);
+    expect(await probe(withPort.probes!.url, '/readyz')).toMatchObject({ status: 200, body: { consumers: { replies: 'joined', messages: 'joined' } } });
+    expect(without.probes).toBeNull();
+  } finally {
+    await Promise.all([withPort.stop(), without.stop()]);
   }
 });

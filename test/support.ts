@@ -24,6 +24,7 @@ export function testConfig(prefix: string, env: Record<string, string> = {}): Co
       SIGN_UP_RATE_PER_ADDRESS: '0',
       LOGIN_RATE_PER_ADDRESS: '0',
       REQUEST_RATE_PER_ADDRESS: '0',
+      WS_SOCKETS_PER_ADDRESS: '0',
       // Tests set up many friendships and rooms at once; a test of the social limit sets it.
       SOCIAL_RATE_PER_MINUTE: '0',
       ...env,

@@ -17,10 +17,24 @@ const REQUEST_ERROR_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/** graphql-js's suggestions: ` Did you mean "username"?`, ` Did you mean the enum value "TEXT"?`, … (names hold no `?`). */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/**
+ * A request error's message without graphql-js's "Did you mean …?": in
+ * production they would spell out, a guess at a time, the schema that
+ * introspection is turned off to keep (what GraphQL Armor's
+ * block-field-suggestions does).
+ */
+export function withoutSuggestions(message: string): string {
+  return message.replace(SUGGESTION, '');
+}
+
 /**
  * The one place where errors become what a client sees: a contract code in
  * `extensions.code`, a message meant for people, and never a stack trace, SQL
- * or infrastructure detail. Faults are logged here with what the client lacks.
+ * or infrastructure detail (nor, in production, graphql-js's suggestions of
+ * field names). Faults are logged here with what the client lacks.
  */
 export function toClientError(
   formatted: GraphQLFormattedError,
@@ -47,7 +61,7 @@ export function toClientError(
   // one of its own: a scalar refusing a variable's value (graphql-ws runs execution where Apollo does not).
   const raisedByGraphql = graphqlError && (!graphqlError.originalError || graphqlError.originalError instanceof GraphQLError);
   if ((typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) || raisedByGraphql) {
-    return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+    return { ...base, message: production ? withoutSuggestions(base.message) : base.message, extensions: { code: 'BAD_USER_INPUT' } };
   }
   log.error('unexpected error while serving a request', { path: formatted.path, ...errorFields(cause, { stack: true }) });
   return {

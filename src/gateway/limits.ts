@@ -310,6 +310,29 @@ export const validVariablesPlugin: ApolloServerPlugin<BaseContext> = {
   },
 };
 
+/** What a subscription sent over HTTP gets: it is served over graphql-ws only. */
+export function subscriptionOverHttp(): UserError {
+  return new UserError('BAD_USER_INPUT', 'subscriptions are served over graphql-ws (a WebSocket to this URL), not over HTTP', {
+    reason: 'SUBSCRIPTION_OVER_HTTP',
+  });
+}
+
+/**
+ * Apollo would run a subscription's root field as if it were a query, with no
+ * event, and fail inside it: refused with HTTP 400 before it runs instead.
+ */
+export const httpOperationsPlugin: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== 'subscription') return;
+        const refused = subscriptionOverHttp();
+        throw new GraphQLError(refused.message, { originalError: refused, extensions: { http: { status: 400 } } });
+      },
+    };
+  },
+};
+
 /**
  * The validation rules every request gets beyond graphql's own, over HTTP
  * (Apollo's validationRules) and graphql-ws (its validate) alike.

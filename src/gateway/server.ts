@@ -17,10 +17,11 @@ import type { Admin, Kafka } from 'kafkajs';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
 import { SESSIONS_CHANNEL } from '../contracts/records';
-import { UserError } from '../errors';
+import { ServiceUnavailableError, UserError, forbidden } from '../errors';
 import { CommandBus } from './command-bus';
 import { KafkaEvents } from '../live/kafka-events';
 import { EventRouter } from '../live/router';
+import { Semaphore } from '../live/semaphore';
 import type { Logger } from '../log';
 import { GraphqlMetering } from '../observe/graphql';
 import type { Metrics } from '../observe/metrics';
@@ -30,7 +31,7 @@ import { Authenticator, Tokens, type Viewer } from './auth';
 import type { Context, Services } from './context';
 import { DocumentCache } from './documents';
 import { clientCode, toClientError } from './errors';
-import { PARSE_OPTIONS, REQUEST_LIMITS, bodyTooLarge, requestRules, tooManyOperations, validVariablesPlugin, variablesRefusal } from './limits';
+import { PARSE_OPTIONS, REQUEST_LIMITS, bodyTooLarge, httpOperationsPlugin, requestRules, tooManyOperations, validVariablesPlugin, variablesRefusal } from './limits';
 import { Passwords } from './passwords';
 import { RateLimiter, socialRateLimiter } from './rate-limit';
 import { isTokenRevoked } from '../store/reads';
@@ -49,6 +50,19 @@ export const GRAPHQL_PATH = '/graphql';
  */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 
+/** Subscription set-ups waiting for a turn at the database beyond this are refused at once (besides SUBSCRIPTION_SETUP_WAIT_MS). */
+const SUBSCRIPTION_READS_QUEUE_MAX = 1_000;
+
+/** The subscriptions' share of the database pool (config.subscriptionReads); past its wait, a retriable SERVICE_UNAVAILABLE. */
+function subscriptionReadsOf(config: Config): Semaphore {
+  const { concurrency, waitMs } = config.subscriptionReads;
+  return new Semaphore(concurrency, waitMs, SUBSCRIPTION_READS_QUEUE_MAX, () =>
+    new ServiceUnavailableError('too many subscriptions are starting on this server at once; subscribe again shortly', {
+      reason: 'SUBSCRIPTIONS_BUSY',
+    }),
+  );
+}
+
 /**
  * GraphQL over HTTP (Apollo Server) and graphql-ws on one port and path.
  * Never writes the database: mutations go through the command bus.
@@ -59,7 +73,7 @@ export class Gateway {
   private apollo: ApolloServer<Context> | null = null;
   private readonly events: KafkaEvents;
   private readonly auth: Authenticator;
-  private readonly sockets = new SocketRegistry();
+  private readonly sockets: SocketRegistry;
   private readonly clientAddress: (req: IncomingMessage) => string;
   private readonly probes: Probes;
   private readonly metering: GraphqlMetering;
@@ -72,15 +86,18 @@ export class Gateway {
     private readonly log: Logger,
     metrics: Metrics,
   ) {
+    this.sockets = new SocketRegistry(config.socketCaps, (cap) => metrics.socketRefused(cap));
     this.probes = new Probes(orm, admin, metrics);
     this.metering = new GraphqlMetering(metrics, log, clientCode);
     this.events = new KafkaEvents(kafka, admin, config, log, metrics);
     const tokens = new Tokens(config);
     this.auth = new Authenticator(tokens, (tokenId) => isTokenRevoked(orm.em.fork(), tokenId));
+    const subscriptionReads = subscriptionReadsOf(config);
+    metrics.countWaitingSubscriptionReads(() => subscriptionReads.load.waiting);
     this.services = {
       orm,
       bus: new CommandBus(kafka, admin, config, log, metrics),
-      live: new EventRouter(this.events, log, metrics),
+      live: new EventRouter(this.events, log, metrics, subscriptionReads),
       tokens,
       sendRate: new RateLimiter(config.sendRate),
       socialRate: socialRateLimiter(config.socialRatePerMinute),
@@ -128,6 +145,7 @@ export class Gateway {
       parseOptions: PARSE_OPTIONS,
       plugins: [
         validVariablesPlugin,
+        httpOperationsPlugin,
         // A browser's GET of /graphql: Apollo Sandbox in development (subscriptions over graphql-ws at the same URL); in production Apollo's plain page.
         this.config.production
           ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
@@ -144,8 +162,10 @@ export class Gateway {
 
     const app = express();
     app.disable('x-powered-by');
-    // /healthz, /readyz and /metrics (src/observe/probes.ts).
-    app.get([...PROBE_PATHS], async (req, res) => {
+    // /healthz and /readyz (src/observe/probes.ts); /metrics too in development unless it has a port of its own
+    // (METRICS_PORT, served by app.ts): in production the public port does not tell the world the service's internals.
+    const publicProbes = PROBE_PATHS.filter((path) => path !== '/metrics' || (!this.config.production && this.config.metricsPort === null));
+    app.get(publicProbes, async (req, res) => {
       const answer = await this.probes.answer(req.path as ProbePath);
       res.status(answer.status).type(answer.contentType).send(answer.body);
     });
@@ -173,7 +193,7 @@ export class Gateway {
       }),
     );
     // The web UI's files at / (web/build.ts bundles them); a GET of /graphql stays with Apollo above.
-    app.use(webUi());
+    app.use(webUi({ production: this.config.production }));
     // Errors outside GraphQL (a body express.json() refuses, say) get a GraphQL-shaped answer, never express's HTML page with a stack.
     app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
       if (err.type === 'entity.too.large') {
@@ -200,6 +220,8 @@ export class Gateway {
     const format = (errors: readonly GraphQLError[]) =>
       errors.map((e) => toClientError(e.toJSON(), e, this.log, this.config.production));
     const documents = new DocumentCache(schema, requestRules(this.config));
+    // Before graphql-ws's own listener, from the upgrade on: sockets that never send connection_init count too.
+    wsServer.on('connection', (socket, request) => this.sockets.opened(this.clientAddress(request), socket));
     return useServer<Record<string, unknown> | undefined, { viewer?: Viewer }>(
       {
         schema,
@@ -222,12 +244,13 @@ export class Gateway {
         onConnect: async (ctx) => {
           const { socket } = ctx.extra;
           try {
-            ctx.extra.viewer = await this.auth.authenticate(ctx.connectionParams?.authorization, (viewer) =>
-              this.sockets.track(viewer.tokenId, socket),
-            );
+            ctx.extra.viewer = await this.auth.authenticate(ctx.connectionParams?.authorization, (viewer) => {
+              // Over the user's cap the registry has closed it with 4429: refused before the revocation read.
+              if (!this.sockets.track(viewer, socket)) throw forbidden('too many sockets for this user');
+            });
             return true;
           } catch (err) {
-            if (err instanceof UserError) return false; // graphql-ws closes with CloseCode.Forbidden
+            if (err instanceof UserError) return false; // graphql-ws closes with CloseCode.Forbidden (a no-op if closed already)
             if (!isStoreUnavailable(err)) throw err; // graphql-ws closes with CloseCode.InternalServerError
             this.log.warn('database unavailable while checking a socket token', { err: (err as Error).message });
             // Closed here with a retriable code; graphql-ws's own close after `false` is then a no-op.

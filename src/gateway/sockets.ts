@@ -1,4 +1,5 @@
 import { CloseCode } from 'graphql-ws';
+import type { Viewer } from './auth';
 
 /** What the registry needs of a socket (ws's WebSocket has it). */
 export interface TrackedSocket {
@@ -7,22 +8,74 @@ export interface TrackedSocket {
 }
 
 /**
- * The open graphql-ws sockets of this gateway by the id of the token each was
- * opened with, so that a logout (its session-ended event, from whichever
- * gateway) closes them.
+ * The close code of a socket over a cap: 4429, the number of graphql-ws's
+ * CloseCode.TooManyInitialisationRequests and HTTP's 429. graphql-ws clients
+ * take it as final and do not retry on their own, which is the point: more
+ * sockets from the same user or address would be refused the same way.
+ */
+export const CLOSE_TOO_MANY_SOCKETS = CloseCode.TooManyInitialisationRequests;
+
+/** setTimeout's longest delay (about 24.8 days); a longer one would fire at once. */
+const TIMER_MAX_MS = 2 ** 31 - 1;
+
+/** 0 turns a cap off. */
+export interface SocketCaps {
+  perUser: number;
+  perAddress: number;
+}
+
+/**
+ * The open graphql-ws sockets of this gateway: counted per client address
+ * (from the upgrade on) and per user (once the token is checked), so one
+ * client cannot hold the gateway's memory; by token, so that a logout (its
+ * session-ended event, from whichever gateway) closes them; each closed when
+ * its token expires.
  */
 export class SocketRegistry {
   private readonly byToken = new Map<string, Set<TrackedSocket>>();
+  private readonly perUser = new Map<string, number>();
+  private readonly perAddress = new Map<string, number>();
 
-  /** Until the socket closes. */
-  track(tokenId: string, socket: TrackedSocket): void {
+  constructor(
+    private readonly caps: SocketCaps,
+    /** Told of each socket closed for being over a cap (metrics). */
+    private readonly refused: (cap: 'user' | 'address') => void = () => undefined,
+  ) {}
+
+  /** A socket was opened from `address`: counted until it closes, or closed at once (4429) when the address is over its cap. */
+  opened(address: string, socket: TrackedSocket): boolean {
+    const { perAddress } = this.caps;
+    if (!count(this.perAddress, address, perAddress, socket)) {
+      socket.close(CLOSE_TOO_MANY_SOCKETS, `Too many connections: at most ${perAddress} open sockets per client address`);
+      this.refused('address');
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * A socket's token was checked: counted for its user (closed at once with
+   * 4429 when the user is over the cap, and false returned), closed by a
+   * logout of the token and, with 4403, when the token expires.
+   */
+  track(viewer: Viewer, socket: TrackedSocket): boolean {
+    const { perUser } = this.caps;
+    if (!count(this.perUser, viewer.userId, perUser, socket)) {
+      socket.close(CLOSE_TOO_MANY_SOCKETS, `Too many connections: at most ${perUser} open sockets per user`);
+      this.refused('user');
+      return false;
+    }
+    const { tokenId } = viewer;
     let sockets = this.byToken.get(tokenId);
     if (!sockets) this.byToken.set(tokenId, (sockets = new Set()));
     sockets.add(socket);
+    const expiry = closeAt(socket, viewer.expiresAt.getTime());
     socket.once('close', () => {
+      clearTimeout(expiry.timer);
       sockets.delete(socket);
       if (sockets.size === 0 && this.byToken.get(tokenId) === sockets) this.byToken.delete(tokenId);
     });
+    return true;
   }
 
   /** The token was revoked: its sockets close as graphql-ws closes a refused one. */
@@ -30,10 +83,44 @@ export class SocketRegistry {
     for (const socket of this.byToken.get(tokenId) ?? []) socket.close(CloseCode.Forbidden, 'Forbidden: logged out');
   }
 
-  /** Sockets open now (for tests). */
+  /** Sockets open now with a checked token (for tests). */
   get size(): number {
     let count = 0;
     for (const sockets of this.byToken.values()) count += sockets.size;
     return count;
   }
+
+  /** Sockets counted now for `address` (for tests). */
+  openFrom(address: string): number {
+    return this.perAddress.get(address) ?? 0;
+  }
+}
+
+/** Counts `socket` under `key` until it closes, unless `key` already has `cap` (0: no cap). */
+function count(counts: Map<string, number>, key: string, cap: number, socket: TrackedSocket): boolean {
+  const n = counts.get(key) ?? 0;
+  if (cap > 0 && n >= cap) return false;
+  counts.set(key, n + 1);
+  socket.once('close', () => {
+    const left = (counts.get(key) ?? 1) - 1;
+    if (left > 0) counts.set(key, left);
+    else counts.delete(key);
+  });
+  return true;
+}
+
+/** Closes the socket with 4403 at `at` (ms); one timer per socket, re-armed when the time is further than a timer reaches. */
+function closeAt(socket: TrackedSocket, at: number): { timer: NodeJS.Timeout | undefined } {
+  const expiry: { timer: NodeJS.Timeout | undefined } = { timer: undefined };
+  const arm = () => {
+    const left = at - Date.now();
+    if (left <= 0) {
+      socket.close(CloseCode.Forbidden, 'Forbidden: token expired; log in again');
+      return;
+    }
+    expiry.timer = setTimeout(arm, Math.min(left, TIMER_MAX_MS));
+    expiry.timer.unref();
+  };
+  arm();
+  return expiry;
 }

@@ -2,6 +2,7 @@ import { parseChatEvent, type ChatEvent } from '../contracts/records';
 import { errorFields, type Logger } from '../log';
 import type { Metrics } from '../observe/metrics';
 import { RoomStream, isRoomEvent, type History } from './room-stream';
+import type { Semaphore } from './semaphore';
 
 /** A record of the events topic as the router needs it. */
 export interface SourceRecord {
@@ -20,6 +21,12 @@ export interface EventSource {
 }
 
 export type Listener = (event: ChatEvent) => void;
+
+/** What a room stream reads of the store: once, the viewer's right to it (the seq to start after); then history pages. */
+export interface RoomReads {
+  start(): Promise<number>;
+  history: History;
+}
 
 /** The listeners of one channel, and the source's subscription that feeds them all. */
 interface Channel {
@@ -42,6 +49,11 @@ export class EventRouter {
     private readonly source: EventSource,
     private readonly log: Logger,
     private readonly metrics: Pick<Metrics, 'messageFannedOut' | 'countSubscriptions'>,
+    /**
+     * Every store read of the room streams goes through it: their share of the
+     * database pool, so a burst of subscriptions cannot take what queries need.
+     */
+    private readonly storeReads: Semaphore,
   ) {
     metrics.countSubscriptions(() => this.streams.size);
   }
@@ -90,10 +102,13 @@ export class EventRouter {
   }
 
   /**
-   * A room's stream for one viewer (see RoomStream): it listens to the room's
-   * channel before its first read of the store, so nothing falls between.
+   * A room's stream for one viewer (see RoomStream), from the seq `reads.start()`
+   * gives: it listens to the room's channel before its first read of history,
+   * so nothing falls between.
    */
-  async openRoom(roomId: string, viewerId: string, afterSeq: number, history: History): Promise<RoomStream> {
+  async openRoom(roomId: string, viewerId: string, reads: RoomReads): Promise<RoomStream> {
+    const afterSeq = await this.storeReads.run(reads.start);
+    const history: History = (after, before) => this.storeReads.run(() => reads.history(after, before));
     let unlisten: (() => void) | undefined;
     let closed = false;
     const stream = new RoomStream(history, viewerId, afterSeq, () => {

@@ -60,6 +60,22 @@ export class Metrics {
     collect: () => this.activeSubscriptions.set(this.openSubscriptions()),
   });
 
+  private readonly socketsRefused = new Counter({
+    name: 'chat_ws_sockets_refused_total',
+    help: 'graphql-ws sockets closed with 4429 on opening, by the cap they were over: user (WS_SOCKETS_PER_USER) or address (WS_SOCKETS_PER_ADDRESS)',
+    labelNames: ['cap'] as const,
+    registers: [this.registry],
+  });
+
+  private waitingSubscriptionReads: () => number = () => 0;
+
+  private readonly subscriptionReadsWaiting: Gauge = new Gauge({
+    name: 'chat_subscription_reads_waiting',
+    help: "Subscriptions' database reads waiting for a turn (SUBSCRIPTION_SETUP_CONCURRENCY run at once)",
+    registers: [this.registry],
+    collect: () => this.subscriptionReadsWaiting.set(this.waitingSubscriptionReads()),
+  });
+
   private readonly deliveryLatency = new Histogram({
     name: 'chat_message_delivery_latency_seconds',
     help: "From a message's createdAt (set by the worker's transaction) to this gateway handing it to its subscribers; once per message per gateway",
@@ -121,6 +137,16 @@ export class Metrics {
   /** Where the active-subscriptions gauge reads its value (the gateway's open streams). */
   countSubscriptions(source: () => number): void {
     this.openSubscriptions = source;
+  }
+
+  /** A socket was closed on opening for being over a cap. */
+  socketRefused(cap: 'user' | 'address'): void {
+    this.socketsRefused.inc({ cap });
+  }
+
+  /** Where the waiting-subscription-reads gauge reads its value. */
+  countWaitingSubscriptionReads(source: () => number): void {
+    this.waitingSubscriptionReads = source;
   }
 
   /** A live message reached this gateway's subscribers of its room. */

@@ -43,6 +43,7 @@ export function startProcess(role: ProcessRole, env: ServiceEnv): Promise<Servic
     SIGN_UP_RATE_PER_ADDRESS: '0',
     LOGIN_RATE_PER_ADDRESS: '0',
     REQUEST_RATE_PER_ADDRESS: '0',
+    WS_SOCKETS_PER_ADDRESS: '0',
     // Each scenario befriends and puts in rooms many users at once.
     SOCIAL_RATE_PER_MINUTE: '0',
   });

@@ -1,7 +1,8 @@
 import { SESSIONS_CHANNEL, type ChatEvent, type MessageRecord } from '../../src/contracts/records';
 import type { Logger } from '../../src/log';
 import type { RoomItem } from '../../src/live/room-stream';
-import { EventRouter, type EventSource, type SourceRecord } from '../../src/live/router';
+import { EventRouter, type EventSource, type RoomReads, type SourceRecord } from '../../src/live/router';
+import { Semaphore } from '../../src/live/semaphore';
 
 const ROOM_A = '00000000-0000-4000-8000-00000000000a';
 const ROOM_B = '00000000-0000-4000-8000-00000000000b';
@@ -55,11 +56,11 @@ function setup() {
     messageFannedOut: (createdAt: string) => void fannedOut.push(createdAt),
     countSubscriptions: (count: () => number) => void (subscriptionCount = count),
   };
-  const router = new EventRouter(source, log, metrics);
+  const router = new EventRouter(source, log, metrics, new Semaphore(2, 1000, 10, () => new Error('busy')));
   return { source, router, warnings, fannedOut, openStreams: () => subscriptionCount() };
 }
 
-const noHistory = async () => [];
+const noHistory: RoomReads = { start: async () => 0, history: async () => [] };
 
 describe('EventRouter', () => {
   test('routes each record by its channel; the source is asked once per channel, however many listeners', async () => {
@@ -110,7 +111,7 @@ describe('EventRouter', () => {
 
   test("a room stream gets its room's messages; when it ends it is no longer counted or fed", async () => {
     const { source, router, openStreams } = setup();
-    const stream = await router.openRoom(ROOM_A, 'viewer', 0, noHistory);
+    const stream = await router.openRoom(ROOM_A, 'viewer', noHistory);
     expect(openStreams()).toBe(1);
     expect(router.openStreams).toBe(1);
     const first = stream.next();
@@ -126,8 +127,8 @@ describe('EventRouter', () => {
 
   test('closeStreams() ends every room stream', async () => {
     const { router } = setup();
-    const a = await router.openRoom(ROOM_A, 'viewer', 0, noHistory);
-    const b = await router.openRoom(ROOM_B, 'viewer', 0, noHistory);
+    const a = await router.openRoom(ROOM_A, 'viewer', noHistory);
+    const b = await router.openRoom(ROOM_B, 'viewer', noHistory);
     router.closeStreams();
     expect(await a.next()).toEqual({ value: undefined, done: true });
     expect(await b.next()).toEqual({ value: undefined, done: true });
@@ -137,7 +138,7 @@ describe('EventRouter', () => {
   test('a source that is not reading refuses a stream, and nothing is left behind', async () => {
     const { source, router } = setup();
     source.subscribe = () => Promise.reject(new Error('not started'));
-    await expect(router.openRoom(ROOM_A, 'viewer', 0, noHistory)).rejects.toThrow('not started');
+    await expect(router.openRoom(ROOM_A, 'viewer', noHistory)).rejects.toThrow('not started');
     expect(router.openStreams).toBe(0);
   });
 });

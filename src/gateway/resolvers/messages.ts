@@ -76,12 +76,13 @@ export class MessageResolver {
       const roomId = checkId('roomId', args.roomId as string);
       const orm = ctx.services.orm;
       // Not ctx.em: the context lives as long as the subscription, and an EntityManager would stay with it (a few KB each).
-      const lastSeq = await requireMembership(orm.em.fork(), viewer.userId, roomId);
-      // Without afterSeq the stream starts after the newest message as of the membership check.
-      const from = checkAfterSeq(args.afterSeq as number | null | undefined, lastSeq);
-      return ctx.services.live.openRoom(roomId, viewer.userId, from, (afterSeq, beforeSeq) =>
-        loadMessages(orm.em.fork(), viewer.userId, roomId, { afterSeq, beforeSeq, limit: HISTORY_PAGE, fromEnd: false }),
-      );
+      // The router runs these reads within the subscriptions' share of the database pool.
+      return ctx.services.live.openRoom(roomId, viewer.userId, {
+        // Without afterSeq the stream starts after the newest message as of the membership check.
+        start: async () => checkAfterSeq(args.afterSeq as number | null | undefined, await requireMembership(orm.em.fork(), viewer.userId, roomId)),
+        history: (afterSeq, beforeSeq) =>
+          loadMessages(orm.em.fork(), viewer.userId, roomId, { afterSeq, beforeSeq, limit: HISTORY_PAGE, fromEnd: false }),
+      });
     },
   })
   roomMessages(
