@@ -28,6 +28,7 @@ export const CONFIG_ENV_VARS = [
   'SOCIAL_RATE_PER_MINUTE',
   'WS_SOCKETS_PER_USER',
   'WS_SOCKETS_PER_ADDRESS',
+  'WS_UNREAD_TIMEOUT_SECONDS',
   'SUBSCRIPTION_SETUP_CONCURRENCY',
   'SUBSCRIPTION_SETUP_WAIT_MS',
 ] as const;
@@ -76,6 +77,8 @@ export interface Config {
   socialRatePerMinute: number;
   /** graphql-ws sockets open at once on each gateway per user and per client address; 0 turns a cap off. */
   socketCaps: { perUser: number; perAddress: number };
+  /** A socket with unsent bytes at every look for this long is closed (1013): its client stopped reading. 0: never. */
+  wsUnreadTimeoutMs: number;
   /**
    * Subscription set-ups (membership read, history replay) reading PostgreSQL at once on each gateway, and how
    * long one waits for its turn: their share of the pool (10 connections), so queries keep the rest.
@@ -220,6 +223,7 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
   };
   const requestRatePerAddress = int('REQUEST_RATE_PER_ADDRESS', 50, 0, 1_000_000);
   const socialRatePerMinute = int('SOCIAL_RATE_PER_MINUTE', 20, 0, 1_000_000);
+  const wsUnreadTimeoutMs = int('WS_UNREAD_TIMEOUT_SECONDS', 30, 0, 3600) * 1000;
   const socketCaps = { perUser: int('WS_SOCKETS_PER_USER', 20, 0, 100_000), perAddress: int('WS_SOCKETS_PER_ADDRESS', 100, 0, 1_000_000) };
   const subscriptionReads = {
     concurrency: int('SUBSCRIPTION_SETUP_CONCURRENCY', 4, 1, SUBSCRIPTION_READS_MAX),
@@ -251,6 +255,7 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     requestRatePerAddress,
     socialRatePerMinute,
     socketCaps: Object.freeze(socketCaps),
+    wsUnreadTimeoutMs,
     subscriptionReads: Object.freeze(subscriptionReads),
   });
 }

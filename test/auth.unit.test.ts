@@ -50,6 +50,7 @@ describe('Authenticator', () => {
 });
 
 class FakeSocket extends EventEmitter {
+  bufferedAmount = 0;
   closedWith: [number, string] | null = null;
   close(code: number, reason: string): void {
     this.closedWith = [code, reason];

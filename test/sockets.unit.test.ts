@@ -6,6 +6,7 @@ import { CLOSE_TOO_MANY_SOCKETS, SocketRegistry } from '../src/gateway/sockets';
 // The socket registry's caps and token expiry, over fake sockets and jest's fake clock.
 
 class FakeSocket extends EventEmitter {
+  bufferedAmount = 0;
   closedWith: [number, string] | null = null;
   close(code: number, reason: string): void {
     if (this.closedWith) return; // like ws: the first close wins
@@ -98,4 +99,29 @@ test('a token valid for longer than a timer can wait (a year) still closes its s
   expect(socket.closedWith).toBeNull();
   jest.advanceTimersByTime(1);
   expect(socket.closedWith?.[0]).toBe(4403);
+});
+
+test('a socket with unsent bytes at every look for the unread timeout is closed with 1013; one that reads is left open', () => {
+  const registry = new SocketRegistry({ perUser: 0, perAddress: 0 });
+  const [frozen, slowButReading, idle] = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+  for (const s of [frozen, slowButReading, idle]) registry.opened('192.0.2.1', s);
+  frozen.bufferedAmount = 64_000;
+  let now = 1_000_000;
+  for (let second = 0; second < 30; second++, now += 1_000) {
+    // The slow reader empties its buffer now and then.
+    slowButReading.bufferedAmount = second % 10 === 9 ? 0 : 4_000;
+    registry.closeUnread(30_000, now);
+  }
+  expect(frozen.closedWith).toBeNull(); // 29 s of unsent bytes: not yet
+  registry.closeUnread(30_000, now);
+  expect(frozen.closedWith).toEqual([1013, 'Try again later: nothing was read for 30 s']);
+  expect(slowButReading.closedWith).toBeNull();
+  expect(idle.closedWith).toBeNull();
+  // 0 turns it off.
+  const off = new SocketRegistry({ perUser: 0, perAddress: 0 });
+  const stuck = new FakeSocket();
+  off.opened('192.0.2.1', stuck);
+  stuck.bufferedAmount = 1;
+  for (let i = 0; i < 100; i++) off.closeUnread(0, now + i * 60_000);
+  expect(stuck.closedWith).toBeNull();
 });

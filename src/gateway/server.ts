@@ -37,18 +37,12 @@ import { RateLimiter, socialRateLimiter } from './rate-limit';
 import { isTokenRevoked } from '../store/reads';
 import { buildChatSchema } from './schema';
 import { AuthThrottles, RequestRate, clientAddressOf } from './throttles';
-import { SocketRegistry } from './sockets';
+import { CLOSE_TRY_AGAIN_LATER, SocketRegistry } from './sockets';
 import { webUi } from './web-ui';
 
 export const GRAPHQL_PATH = '/graphql';
-/**
- * WebSocket's 1013 Try Again Later (graphql-ws's CloseCode has no such name):
- * what a socket is closed with when its token cannot be checked because
- * PostgreSQL is unreachable. graphql-ws clients treat
- * it as retriable and reconnect (with their backoff); its own 4500 Internal
- * Server Error, and 1011, would make them give up for good.
- */
-const CLOSE_TRY_AGAIN_LATER = 1013;
+/** How often open sockets are looked at for a client that stopped reading. */
+const UNREAD_CHECK_MS = 1_000;
 
 /** Subscription set-ups waiting for a turn at the database beyond this are refused at once (besides SUBSCRIPTION_SETUP_WAIT_MS). */
 const SUBSCRIPTION_READS_QUEUE_MAX = 1_000;
@@ -75,6 +69,7 @@ export class Gateway {
   private readonly auth: Authenticator;
   private readonly sockets: SocketRegistry;
   private readonly clientAddress: (req: IncomingMessage) => string;
+  private unreadChecks: NodeJS.Timeout | undefined;
   private readonly probes: Probes;
   private readonly metering: GraphqlMetering;
 
@@ -118,7 +113,14 @@ export class Gateway {
     return this.services.live.openStreams;
   }
 
+  /** graphql-ws sockets open now, but those the gateway has closed and waits to see go (for tests). */
+  get openSockets(): number {
+    return this.sockets.open;
+  }
+
   async start(): Promise<void> {
+    this.unreadChecks = setInterval(() => this.sockets.closeUnread(this.config.wsUnreadTimeoutMs), UNREAD_CHECK_MS);
+    this.unreadChecks.unref();
     await this.services.bus.start();
     await this.events.start();
     // A logout on any gateway closes the sockets opened with that token here.
@@ -294,6 +296,7 @@ export class Gateway {
 
   /** Stops accepting, lets in-flight requests finish, closes sockets with 1001, leaves its consumer groups. */
   async stop(): Promise<void> {
+    clearInterval(this.unreadChecks);
     if (this.apollo) await this.apollo.stop();
     else if (this.httpServer.listening) await new Promise((resolve) => this.httpServer.close(resolve));
     this.services.live.closeStreams();

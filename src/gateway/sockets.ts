@@ -5,7 +5,18 @@ import type { Viewer } from './auth';
 export interface TrackedSocket {
   close(code: number, reason: string): void;
   once(event: 'close', listener: () => void): unknown;
+  /** Bytes sent but not yet taken by the network: they pile up while the client does not read. */
+  readonly bufferedAmount: number;
 }
+
+/**
+ * WebSocket's 1013 Try Again Later (graphql-ws's CloseCode has no name for it):
+ * what a socket is closed with when its client stopped reading, or its token
+ * cannot be checked because PostgreSQL is unreachable. graphql-ws clients
+ * reconnect on it (their 4500 and 1011 would make them give up for good), and
+ * resubscribing with afterSeq gives them what they missed.
+ */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 /**
  * The close code of a socket over a cap: 4429, the number of graphql-ws's
@@ -35,6 +46,8 @@ export class SocketRegistry {
   private readonly byToken = new Map<string, Set<TrackedSocket>>();
   private readonly perUser = new Map<string, number>();
   private readonly perAddress = new Map<string, number>();
+  /** Every open socket, and since when (ms) it has had unsent bytes at each look; 0: none at the last look. */
+  private readonly unsentSince = new Map<TrackedSocket, number>();
 
   constructor(
     private readonly caps: SocketCaps,
@@ -50,7 +63,28 @@ export class SocketRegistry {
       this.refused('address');
       return false;
     }
+    this.unsentSince.set(socket, 0);
+    socket.once('close', () => this.unsentSince.delete(socket));
     return true;
+  }
+
+  /**
+   * Closes (1013) the sockets that had unsent bytes at every look for
+   * `unreadMs`: their client stopped reading (a frozen tab, a dead network).
+   * What a subscription sends waits for the network, so such a socket holds
+   * its subscriptions' pages and live buffers for as long as it stays open.
+   * Called every few seconds; `unreadMs` 0 turns it off.
+   */
+  closeUnread(unreadMs: number, now = Date.now()): void {
+    if (unreadMs <= 0) return;
+    for (const [socket, since] of this.unsentSince) {
+      if (socket.bufferedAmount === 0) this.unsentSince.set(socket, 0);
+      else if (since === 0) this.unsentSince.set(socket, now);
+      else if (now - since >= unreadMs) {
+        this.unsentSince.delete(socket);
+        socket.close(CLOSE_TRY_AGAIN_LATER, `Try again later: nothing was read for ${Math.round(unreadMs / 1000)} s`);
+      }
+    }
   }
 
   /**
@@ -88,6 +122,11 @@ export class SocketRegistry {
     let count = 0;
     for (const sockets of this.byToken.values()) count += sockets.size;
     return count;
+  }
+
+  /** Sockets open now that have not been closed by the registry (for tests). */
+  get open(): number {
+    return this.unsentSince.size;
   }
 
   /** Sockets counted now for `address` (for tests). */
