@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SEND_CHAT, gql, gqlOk, roomOfTwo, serviceForThisFile, signUp, wsRequest } from './support';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { SEND_CHAT, gql, gqlOk, roomOfTwo, serviceForThisFile, signUp, wsExecute, wsRequest } from './support';
 
 // What an anonymous or careless client must not be able to do to everyone else's service:
 // text PostgreSQL refuses, and documents that cost seconds to parse and validate.
@@ -77,5 +79,22 @@ describe('documents are bounded before they cost time', () => {
     const res = await wsRequest(url(), user.token, query);
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0].message).toMatch(/tokens/);
+  });
+
+  test('50,000 levels of nesting over graphql-ws end that operation, not the socket', async () => {
+    const user = await signUp(url(), 'nest');
+    const client = createClient({ url: url().replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${user.token}` }, retryAttempts: 0 });
+    let closedWith: number | undefined;
+    client.on('closed', (event) => void (closedWith = (event as { code: number }).code));
+    try {
+      const deep = `{ ${'me { friends { '.repeat(25_000)}id${' }'.repeat(50_000)} }`;
+      const refused = await wsExecute(client, deep);
+      expect(refused.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      // The same socket serves the next operation.
+      expect((await wsExecute(client, '{ me { id } }')).data?.me.id).toBe(user.id);
+      expect(closedWith).toBeUndefined();
+    } finally {
+      await client.dispose();
+    }
   });
 });

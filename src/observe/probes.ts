@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Admin } from 'kafkajs';
 import type { Logger } from '../log';
+import { ping } from '../store/reads';
 import type { Metrics } from './metrics';
 
 /** Each dependency must answer within this, so a probe answers in about a second whatever is down. */
@@ -58,7 +59,7 @@ export class Probes {
    */
   private async failing(consumers: Record<string, string>): Promise<Failing[]> {
     const [postgres, kafka] = await Promise.all([
-      answersWithin(READINESS_TIMEOUT_MS, () => this.orm.em.fork().execute('select 1')),
+      answersWithin(READINESS_TIMEOUT_MS, () => ping(this.orm.em.fork())),
       answersWithin(READINESS_TIMEOUT_MS, () => this.admin.describeCluster()),
     ]);
     const failing: Failing[] = [];

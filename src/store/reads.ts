@@ -241,3 +241,8 @@ export async function loadMessagePage(
   if (range.fromEnd) messages.reverse();
   return { lastSeq: Number(rows[0].room_last_seq), messages };
 }
+
+/** A real round trip to PostgreSQL, for readiness: a pool can look connected to a server that is gone. */
+export async function ping(em: EntityManager): Promise<void> {
+  await em.execute('select 1');
+}

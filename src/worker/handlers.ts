@@ -6,11 +6,11 @@ import * as friends from '../store/commands/friends';
 import * as messages from '../store/commands/messages';
 import * as rooms from '../store/commands/rooms';
 import type { Tx } from '../store/transaction';
-import { decideLogout, decideRecordLogin, decideSignUp, decideUpdateStatus } from './decisions/account';
-import type { Decide, Decision } from './decisions/decision';
-import { decideAddFriend, decideBlockUser, decideRemoveFriend, decideUnblockUser } from './decisions/friends';
-import { decideBookmark, decideSendChat } from './decisions/messages';
-import { decideCreateRoom, decideInviteToRoom, decideLeaveRoom, decideMarkRead } from './decisions/rooms';
+import { decideLogout, decideRecordLogin, decideSignUp, decideUpdateStatus } from '../commands/account';
+import type { Decide, Decision } from '../commands/decision';
+import { decideAddFriend, decideBlockUser, decideRemoveFriend, decideUnblockUser } from '../commands/friends';
+import { decideBookmark, decideSendChat } from '../commands/messages';
+import { decideCreateRoom, decideInviteToRoom, decideLeaveRoom, decideMarkRead } from '../commands/rooms';
 
 /**
  * How a command is handled: load (store reads, in the transaction) → decide

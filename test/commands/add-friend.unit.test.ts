@@ -1,4 +1,4 @@
-import { decideAddFriend } from '../../src/worker/decisions/friends';
+import { decideAddFriend } from '../../src/commands/friends';
 import { ALICE, BOB, command, friendState } from './given';
 
 const befriend = (friendId: string) => command('AddFriend', ALICE, { friendId });

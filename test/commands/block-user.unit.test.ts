@@ -1,4 +1,4 @@
-import { decideBlockUser } from '../../src/worker/decisions/friends';
+import { decideBlockUser } from '../../src/commands/friends';
 import { ALICE, BOB, command } from './given';
 
 const block = (userId: string) => command('BlockUser', ALICE, { userId });

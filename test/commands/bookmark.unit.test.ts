@@ -1,5 +1,5 @@
 import type { MessageRecord } from '../../src/contracts/records';
-import { decideBookmark } from '../../src/worker/decisions/messages';
+import { decideBookmark } from '../../src/commands/messages';
 import { ALICE, ROOM, command } from './given';
 
 const MESSAGE = '00000000-0000-4000-8000-00000000beef';

@@ -1,4 +1,4 @@
-import { decideCreateRoom } from '../../src/worker/decisions/rooms';
+import { decideCreateRoom } from '../../src/commands/rooms';
 import { ALICE, BOB, CAROL, ROOM, command } from './given';
 
 const create = (memberIds: string[]) => command('CreateRoom', ALICE, { roomId: ROOM, name: 'lunch', memberIds });

@@ -1,5 +1,5 @@
 import { RECORD_VERSION, type PublicUser } from '../../src/contracts/records';
-import type { FriendState } from '../../src/worker/decisions/friends';
+import type { FriendState } from '../../src/commands/friends';
 import type { ActorOf, CommandEnvelope, CommandPayloads, CommandType } from '../../src/contracts/commands';
 
 // What the decisions' unit tests are given: commands and the state a store would load. No service is touched.

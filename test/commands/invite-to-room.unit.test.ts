@@ -1,5 +1,5 @@
-import { decideInviteToRoom, type InviteState } from '../../src/worker/decisions/rooms';
-import { messageId } from '../../src/worker/decisions/decision';
+import { decideInviteToRoom, type InviteState } from '../../src/commands/rooms';
+import { messageId } from '../../src/commands/decision';
 import { ALICE, BOB, CAROL, NOW, ROOM, command, user } from './given';
 
 const invite = (userIds: string[]) => command('InviteToRoom', ALICE, { roomId: ROOM, userIds });

@@ -1,5 +1,5 @@
-import { messageId } from '../../src/worker/decisions/decision';
-import { decideLeaveRoom } from '../../src/worker/decisions/rooms';
+import { messageId } from '../../src/commands/decision';
+import { decideLeaveRoom } from '../../src/commands/rooms';
 import { BOB, NOW, ROOM, command, user } from './given';
 
 const leave = command('LeaveRoom', BOB, { roomId: ROOM });

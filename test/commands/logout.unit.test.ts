@@ -1,4 +1,4 @@
-import { decideLogout } from '../../src/worker/decisions/account';
+import { decideLogout } from '../../src/commands/account';
 import { ALICE, command } from './given';
 
 const TOKEN = '00000000-0000-4000-8000-00000000707e';

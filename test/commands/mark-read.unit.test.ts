@@ -1,4 +1,4 @@
-import { decideMarkRead } from '../../src/worker/decisions/rooms';
+import { decideMarkRead } from '../../src/commands/rooms';
 import { ALICE, ROOM, command } from './given';
 
 const markRead = (seq: number) => command('MarkRead', ALICE, { roomId: ROOM, seq });

@@ -1,4 +1,4 @@
-import { decideRecordLogin } from '../../src/worker/decisions/account';
+import { decideRecordLogin } from '../../src/commands/account';
 import { ALICE, command } from './given';
 
 test('given a user, when they log in, then their login time is recorded', () => {

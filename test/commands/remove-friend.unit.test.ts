@@ -1,4 +1,4 @@
-import { decideRemoveFriend } from '../../src/worker/decisions/friends';
+import { decideRemoveFriend } from '../../src/commands/friends';
 import { ALICE, BOB, command, friendState } from './given';
 
 test('given another user, when Alice removes them, then both directions are deleted (a non-friend too: nothing changes)', () => {

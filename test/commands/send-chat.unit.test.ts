@@ -1,6 +1,6 @@
 import type { AttachmentRecord, MessageRecord } from '../../src/contracts/records';
-import { messageId } from '../../src/worker/decisions/decision';
-import { decideSendChat, type SendChatState } from '../../src/worker/decisions/messages';
+import { messageId } from '../../src/commands/decision';
+import { decideSendChat, type SendChatState } from '../../src/commands/messages';
 import { ALICE, NOW, ROOM, command, user } from './given';
 
 const alice = user(ALICE, 'Alice');

@@ -1,5 +1,5 @@
 import { UserError } from '../../src/errors';
-import { decideSignUp } from '../../src/worker/decisions/account';
+import { decideSignUp } from '../../src/commands/account';
 import { ALICE, command } from './given';
 
 const signUp = command('SignUp', null, { userId: ALICE, username: 'alice', passwordHash: 'hash', displayName: 'Alice', email: null });

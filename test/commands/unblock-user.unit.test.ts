@@ -1,4 +1,4 @@
-import { decideUnblockUser } from '../../src/worker/decisions/friends';
+import { decideUnblockUser } from '../../src/commands/friends';
 import { ALICE, BOB, command } from './given';
 
 const unblock = (userId: string) => command('UnblockUser', ALICE, { userId });

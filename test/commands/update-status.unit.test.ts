@@ -1,4 +1,4 @@
-import { decideUpdateStatus } from '../../src/worker/decisions/account';
+import { decideUpdateStatus } from '../../src/commands/account';
 import { ALICE, command } from './given';
 
 const update = command('UpdateStatus', ALICE, { statusMessage: 'at lunch' });

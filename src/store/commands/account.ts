@@ -1,5 +1,5 @@
 import type { CommandEnvelope } from '../../contracts/commands';
-import type { NewUser, Revocation, SignUpState, StatusChange, UpdateStatusState, UserTouched } from '../../worker/decisions/account';
+import type { NewUser, Revocation, SignUpState, StatusChange, UpdateStatusState, UserTouched } from '../../commands/account';
 import type { Tx } from '../transaction';
 
 export async function loadSignUp(tx: Tx, { payload }: CommandEnvelope<'SignUp'>): Promise<SignUpState> {

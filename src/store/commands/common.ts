@@ -1,6 +1,6 @@
 import type { MessageRecord, PublicUser } from '../../contracts/records';
-import type { RoomView } from '../../worker/decisions/decision';
-import type { Appended } from '../../worker/decisions/rooms';
+import type { RoomView } from '../../commands/decision';
+import type { Appended } from '../../commands/rooms';
 import { USER_COLUMNS, publicUser } from '../rows';
 import { placeholders, type Tx } from '../transaction';
 

@@ -1,5 +1,5 @@
 import type { CommandEnvelope } from '../../contracts/commands';
-import type { Block, BlockState, FriendState, Friendship, UnblockState } from '../../worker/decisions/friends';
+import type { Block, BlockState, FriendState, Friendship, UnblockState } from '../../commands/friends';
 import type { Tx } from '../transaction';
 
 /**

@@ -1,5 +1,5 @@
 import type { CommandEnvelope } from '../../contracts/commands';
-import type { BookmarkChange, BookmarkState, SendChatState } from '../../worker/decisions/messages';
+import type { BookmarkChange, BookmarkState, SendChatState } from '../../commands/messages';
 import { MESSAGE_WITH_SENDER, messageRecord, messageWithSender } from '../rows';
 import type { Tx } from '../transaction';
 import { publicUsers, roomView } from './common';

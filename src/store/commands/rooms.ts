@@ -8,7 +8,7 @@ import type {
   MarkReadState,
   NewRoom,
   ReadMarker,
-} from '../../worker/decisions/rooms';
+} from '../../commands/rooms';
 import type { Tx } from '../transaction';
 import { appendMessages, friendsAmong, publicUsers, roomCounts, roomView } from './common';
 

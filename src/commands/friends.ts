@@ -1,5 +1,5 @@
-import { badInput, forbidden, notFound, type UserError } from '../../errors';
-import { LIMITS } from '../../rules';
+import { badInput, forbidden, notFound, type UserError } from '../errors';
+import { LIMITS } from '../rules';
 import type { Decide } from './decision';
 
 /**

@@ -1,6 +1,6 @@
-import type { MessageRecord, PublicUser } from '../../contracts/records';
-import { badInput, notFound } from '../../errors';
-import { LIMITS } from '../../rules';
+import type { MessageRecord, PublicUser } from '../contracts/records';
+import { badInput, notFound } from '../errors';
+import { LIMITS } from '../rules';
 import { messageEvent, messageId, refuseNonMember, type Decide, type RoomView } from './decision';
 import type { Appended } from './rooms';
 

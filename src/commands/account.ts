@@ -1,5 +1,5 @@
-import { RECORD_VERSION } from '../../contracts/records';
-import { conflict, notFound } from '../../errors';
+import { RECORD_VERSION } from '../contracts/records';
+import { conflict, notFound } from '../errors';
 import type { Decide } from './decision';
 
 export interface SignUpState {

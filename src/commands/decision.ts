@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { CommandEnvelope, CommandEvent, CommandResults, CommandType } from '../../contracts/commands';
-import { RECORD_VERSION, type MessageEvent, type MessageRecord, type SystemEventRecord } from '../../contracts/records';
-import { forbidden, notFound, type UserError } from '../../errors';
+import type { CommandEnvelope, CommandEvent, CommandResults, CommandType } from '../contracts/commands';
+import { RECORD_VERSION, type MessageEvent, type MessageRecord, type SystemEventRecord } from '../contracts/records';
+import { forbidden, notFound, type UserError } from '../errors';
 
 /**
  * What a decision settles for an accepted command: the reply's result, the

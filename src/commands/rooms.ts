@@ -1,6 +1,6 @@
-import type { MessageRecord, PublicUser } from '../../contracts/records';
-import { badInput, forbidden, type UserError } from '../../errors';
-import { LIMITS } from '../../rules';
+import type { MessageRecord, PublicUser } from '../contracts/records';
+import { badInput, forbidden, type UserError } from '../errors';
+import { LIMITS } from '../rules';
 import { messageEvent, messageId, refuseNonMember, systemMessage, type Decide, type RoomView } from './decision';
 
 export interface CreateRoomState {
