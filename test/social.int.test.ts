@@ -1,30 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Command } from '../src/contracts/commands';
-import { RECORD_VERSION } from '../src/contracts/records';
 import { UserError } from '../src/errors';
-import { openStore } from '../src/store/orm';
 import { inTransaction } from '../src/store/transaction';
 import { handle } from '../src/worker/handlers';
+import { command, storeForThisFile } from './store-support';
 import { waitFor } from './support';
 
 // Blocks and the per-user bounds through load → decide → apply against real PostgreSQL, without Kafka.
 // AddFriend (keyed by A) and BlockUser (keyed by B) run on different partitions, maybe different workers:
 // here two transactions at once through the store, as two workers would run them.
-let orm: MikroORM;
-
-beforeAll(async () => {
-  orm = await openStore(process.env.DATABASE_URL!);
-});
-
-afterAll(async () => {
-  await orm?.close();
-});
-
-const command = (type: Command['type'], actorId: string | null, payload: unknown) =>
-  ({ v: RECORD_VERSION, id: randomUUID(), type, actorId, deadline: Date.now() + 30_000, payload }) as Command;
-
-const run = (cmd: Command) => inTransaction(orm, (tx, now) => handle(tx, cmd, now));
+const store = storeForThisFile();
+const { run } = store;
 
 async function newUser(name: string): Promise<string> {
   const userId = randomUUID();
@@ -33,7 +19,7 @@ async function newUser(name: string): Promise<string> {
 }
 
 async function friendshipRows(a: string, b: string): Promise<number> {
-  const rows = await orm.em.fork().execute('select 1 from friendships where (user_id = ? and friend_id = ?) or (user_id = ? and friend_id = ?)', [a, b, b, a]);
+  const rows = await store.orm.em.fork().execute('select 1 from friendships where (user_id = ? and friend_id = ?) or (user_id = ? and friend_id = ?)', [a, b, b, a]);
   return rows.length;
 }
 
@@ -46,7 +32,7 @@ async function overlapping(first: Command, second: Command) {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let firstPid = 0;
-  const firstDone = inTransaction(orm, async (tx, now) => {
+  const firstDone = inTransaction(store.orm, async (tx, now) => {
     const decision = await handle(tx, first, now);
     [{ pid: firstPid }] = await tx.execute('select pg_backend_pid() as pid');
     await released;
@@ -57,7 +43,7 @@ async function overlapping(first: Command, second: Command) {
   const secondDone = run(second).finally(() => (secondFinished = true));
   const waited = await waitFor('the second transaction to wait for the first, or to finish', async () => {
     if (secondFinished) return 'finished';
-    const [row] = await orm.em.fork().execute('select count(*)::int as n from pg_stat_activity where ? = any(pg_blocking_pids(pid))', [firstPid]);
+    const [row] = await store.orm.em.fork().execute('select count(*)::int as n from pg_stat_activity where ? = any(pg_blocking_pids(pid))', [firstPid]);
     return row.n > 0 ? 'waited' : null;
   });
   release();
@@ -112,7 +98,7 @@ test('blocking ends a friendship both ways; the blocked one cannot befriend the 
 
 // The per-user bounds, as the store loads them: filled with plain inserts, then the command through load → decide.
 async function fillRooms(userId: string, n: number): Promise<void> {
-  const em = orm.em.fork();
+  const em = store.orm.em.fork();
   await em.execute(
     `with r as (insert into rooms (id, name, created_at, last_seq, last_activity_at)
        select gen_random_uuid(), 'filler', now(), 0, now() from generate_series(1, ?) returning id)
@@ -140,7 +126,7 @@ test('a user in the most rooms allowed (500) cannot be put in another, by create
 
 test('friends and bookmarks are counted by the store: at 1,000 the next is refused', async () => {
   const [alice, bob] = [await newUser('alice'), await newUser('bob')];
-  const em = orm.em.fork();
+  const em = store.orm.em.fork();
   // 1,000 friends for Bob, users made for it.
   await em.execute(
     `with u as (insert into users (id, username, password_hash, display_name, created_at)

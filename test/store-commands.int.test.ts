@@ -1,28 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Command } from '../src/contracts/commands';
-import { RECORD_VERSION } from '../src/contracts/records';
 import { UserError } from '../src/errors';
 import { StoreRejectedError } from '../src/store/errors';
-import { openStore } from '../src/store/orm';
-import { inTransaction } from '../src/store/transaction';
-import { handle } from '../src/worker/handlers';
+import { command, storeForThisFile } from './store-support';
 
 // load → decide → apply against real PostgreSQL, without Kafka: what the store guarantees under concurrency.
-let orm: MikroORM;
-
-beforeAll(async () => {
-  orm = await openStore(process.env.DATABASE_URL!);
-});
-
-afterAll(async () => {
-  await orm?.close();
-});
-
-const command = (type: Command['type'], actorId: string | null, payload: unknown) =>
-  ({ v: RECORD_VERSION, id: randomUUID(), type, actorId, deadline: Date.now() + 30_000, payload }) as Command;
-
-const run = (cmd: Command) => inTransaction(orm, (tx, now) => handle(tx, cmd, now));
+const store = storeForThisFile();
+const { run } = store;
 
 async function aliceInARoom(): Promise<{ aliceId: string; roomId: string }> {
   const aliceId = randomUUID();
@@ -38,9 +21,9 @@ test('two transactions sending to one room at once (two workers overlapping) num
   const decisions = await Promise.all([send('one'), send('two')]);
   const seqs = decisions.map((d) => (d as { result: { message: { seq: number } } }).result.message.seq);
   expect(seqs.sort()).toEqual([1, 2]);
-  const rows = await orm.em.fork().execute('select seq from messages where room_id = ? order by seq', [roomId]);
+  const rows = await store.orm.em.fork().execute('select seq from messages where room_id = ? order by seq', [roomId]);
   expect(rows).toEqual([{ seq: 1 }, { seq: 2 }]);
-  const [room] = await orm.em.fork().execute('select last_seq from rooms where id = ?', [roomId]);
+  const [room] = await store.orm.em.fork().execute('select last_seq from rooms where id = ?', [roomId]);
   expect(room.last_seq).toBe(2);
 });
 
@@ -48,7 +31,7 @@ test('what a decision returns is what the store holds: the message, its time and
   const { aliceId, roomId } = await aliceInARoom();
   const decision = await run(command('SendChat', aliceId, { roomId, body: 'hi', clientMessageId: 'c-1', attachment: null }));
   const { message } = (decision as { result: { message: { id: string; createdAt: string } } }).result;
-  const [row] = await orm.em.fork().execute('select id, created_at from messages where room_id = ?', [roomId]);
+  const [row] = await store.orm.em.fork().execute('select id, created_at from messages where room_id = ?', [roomId]);
   expect({ id: row.id, createdAt: new Date(row.created_at).toISOString() }).toEqual({ id: message.id, createdAt: message.createdAt });
   // A resend with the same clientMessageId is answered with the first, and writes nothing.
   const again = await run(command('SendChat', aliceId, { roomId, body: 'hi', clientMessageId: 'c-1', attachment: null }));
@@ -59,7 +42,7 @@ test('a refusal writes nothing; data PostgreSQL refuses comes out as a StoreReje
   const { roomId } = await aliceInARoom();
   const stranger = randomUUID();
   expect(await run(command('SendChat', stranger, { roomId, body: 'x', clientMessageId: null, attachment: null }))).toBeInstanceOf(UserError);
-  expect(await orm.em.fork().execute('select 1 from messages where room_id = ?', [roomId])).toEqual([]);
+  expect(await store.orm.em.fork().execute('select 1 from messages where room_id = ?', [roomId])).toEqual([]);
   const { aliceId } = await aliceInARoom();
   const nul = run(command('UpdateStatus', aliceId, { statusMessage: 'nul \u0000' }));
   await expect(nul).rejects.toBeInstanceOf(StoreRejectedError);
