@@ -49,8 +49,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
  * SQLSTATEs of a server that cannot serve now or a connection that was lost:
  * 57P01 admin shutdown, 57P02 crash shutdown, 57P03 starting up, 57P05 idle
  * session timeout, 25P03 idle-in-transaction timeout (the server ended the
- * session: a new attempt opens a new one), 53300 too many connections, and the class-08 codes of a connection that failed or was
- * refused. Not 08P01 (protocol violation): PostgreSQL answers it to a
+ * session: a new attempt opens a new one), 53300 too many connections, and
+ * the class-08 codes of a connection that failed or was refused. Not 08P01 (protocol violation): PostgreSQL answers it to a
  * statement it cannot read (a NUL byte in a text, say) on a healthy connection.
  */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57P05', '25P03', '53300', '08000', '08001', '08003', '08004', '08006']);
