@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
+import { Client } from 'pg';
 import type { App } from '../src/app';
 import type { Command } from '../src/contracts/commands';
 import { RECORD_VERSION, REPLY_TO_HEADER, type MessageEvent, type Reply } from '../src/contracts/records';
@@ -166,4 +167,102 @@ test('the sweep removes outcomes past the command lifetime and expired revocatio
   expect(processed).toEqual([{ id: newId }]);
   const revoked = await em.execute('select token_id from revoked_tokens where token_id in (?, ?)', [expired, valid]);
   expect(revoked).toEqual([{ token_id: valid }]);
+});
+
+/** A session of its own holding a room's row lock in an open transaction, as a frozen worker would; its pid. */
+async function lockRoom(roomId: string): Promise<{ holder: Client; pid: number }> {
+  // No session limits: a holder that never lets go by itself.
+  const holder = new Client({ connectionString: process.env.DATABASE_URL });
+  await holder.connect();
+  await holder.query('begin');
+  await holder.query('select 1 from rooms where id = $1 for update', [roomId]);
+  const [{ pid }] = (await holder.query('select pg_backend_pid() as pid')).rows as { pid: number }[];
+  return { holder, pid };
+}
+
+/** The statements waiting for a lock `pid` holds: whose session, since when, for how long so far. */
+async function waitersOn(pid: number): Promise<{ pid: number; since: string; waitedMs: number }[]> {
+  const rows: { pid: number; since: Date; waited_ms: number }[] = await app.orm.em
+    .fork()
+    .execute(
+      `select pid, query_start as since, extract(epoch from clock_timestamp() - query_start) * 1000 as waited_ms
+       from pg_stat_activity where ? = any(pg_blocking_pids(pid))`,
+      [pid],
+    );
+  return rows.map((r) => ({ pid: r.pid, since: new Date(r.since).toISOString(), waitedMs: Number(r.waited_ms) }));
+}
+
+test('a worker blocked on a room lock gives up after lock_timeout, retries, and applies the command once the lock is freed', async () => {
+  const { aliceId, roomId } = await aliceInARoom();
+  const { holder, pid } = await lockRoom(roomId);
+  try {
+    const chat = command('SendChat', aliceId, { roomId, body: 'after the lock', clientMessageId: null, attachment: null });
+    await send(roomId, JSON.stringify(chat));
+    // Without lock_timeout the worker's statement waits as long as the holder lives: one statement, ever longer.
+    const statements = new Set<string>();
+    let longestMs = 0;
+    await waitFor(
+      'the worker to give up its lock wait and wait again',
+      async () => {
+        for (const w of await waitersOn(pid)) {
+          statements.add(`${w.pid}@${w.since}`);
+          longestMs = Math.max(longestMs, w.waitedMs);
+        }
+        return statements.size >= 2;
+      },
+      15_000,
+    );
+    expect(longestMs).toBeLessThan(4500); // lock_timeout 3 s, plus the polling's slack
+    await holder.query('rollback');
+    const reply = await waitFor('the reply', () => repliesTo(chat.id)[0], 10_000);
+    expect(reply).toMatchObject({ ok: true, result: { message: { seq: 1, body: 'after the lock' } } });
+  } finally {
+    await holder.end();
+  }
+});
+
+test("a session left idle in its transaction (a frozen worker's) is ended by the server, which frees its locks", async () => {
+  const { aliceId, roomId } = await aliceInARoom();
+  const chat = command('SendChat', aliceId, { roomId, body: 'freed', clientMessageId: null, attachment: null });
+  const startedAt = Date.now();
+  // A connection of the store the worker uses, so with its session settings: it locks the room, then sits idle.
+  const holding = app.orm.em.fork().transactional(async (tx) => {
+    await tx.execute('select 1 from rooms where id = ? for update', [roomId]);
+    await send(roomId, JSON.stringify(chat));
+    await waitFor('the reply while the lock is held', () => repliesTo(chat.id)[0], 20_000);
+  });
+  await expect(holding).rejects.toThrow(); // its session was ended: the COMMIT fails, nothing of it stands
+  expect(repliesTo(chat.id)[0]).toMatchObject({ ok: true, result: { message: { seq: 1, body: 'freed' } } });
+  // idle_in_transaction_session_timeout (5 s), then at most a lock_timeout (3 s) and a retry's pause.
+  expect(Date.now() - startedAt).toBeLessThan(12_000);
+});
+
+test('a command whose deadline passes during its transaction is rolled back, not committed; the rest of its chunk is applied', async () => {
+  const { aliceId, roomId } = await aliceInARoom();
+  const otherRoomId = randomUUID();
+  expect(await apply(command('CreateRoom', aliceId, { roomId: otherRoomId, name: 'other', memberIds: [] }), otherRoomId)).toMatchObject({ ok: true });
+  const { holder, pid } = await lockRoom(roomId);
+  try {
+    const first = command('SendChat', aliceId, { roomId, body: 'waits for the lock', clientMessageId: null, attachment: null });
+    const short = { ...command('SendChat', aliceId, { roomId: otherRoomId, body: 'too late', clientMessageId: null, attachment: null }), deadline: Date.now() + 2000 };
+    // One produce, one key: one chunk, one transaction, `first` before `short`.
+    await producer.send({
+      topic: config.topics.commands,
+      messages: [first, short].map((c) => ({ key: roomId, value: JSON.stringify(c), headers: { [REPLY_TO_HEADER]: 'observer' } })),
+    });
+    await waitFor('the worker waiting for the lock', async () => (await waitersOn(pid)).length > 0, 10_000);
+    // So the transaction began while `short` was still alive: it passed the check before the transaction.
+    expect(Date.now()).toBeLessThan(short.deadline);
+    await waitFor('the short deadline to pass', () => Date.now() > short.deadline + 50, 5000);
+    await holder.query('rollback'); // within lock_timeout of the wait's start: the same transaction goes on
+    const reply = await waitFor('the reply to the first', () => repliesTo(first.id)[0], 10_000);
+    expect(reply).toMatchObject({ ok: true, result: { message: { seq: 1, body: 'waits for the lock' } } });
+    // Committed with the first, had it been applied: its room would hold it now.
+    const em = app.orm.em.fork();
+    expect(await em.execute('select seq from messages where room_id = ?', [otherRoomId])).toEqual([]);
+    expect(await em.execute('select id from processed_commands where id = ?', [short.id])).toEqual([]);
+    expect(repliesTo(short.id)).toEqual([]);
+  } finally {
+    await holder.end();
+  }
 });

@@ -5,8 +5,10 @@
  * - StoreUnavailableError: the database cannot be reached (down, restarting,
  *   refusing connections, no connection to be had in time). Retriable: the
  *   same request succeeds once it is back.
- * - StoreConflictError: a deadlock, a serialization failure or a concurrent
- *   duplicate. Retriable: another attempt sees the winner.
+ * - StoreConflictError: a deadlock, a serialization failure, a concurrent
+ *   duplicate, or a lock or statement that ran out of time (lock_timeout,
+ *   statement_timeout: a holder frozen or slow). Retriable: another attempt
+ *   sees the winner, or finds the lock freed.
  * - StoreRejectedError: PostgreSQL refused the statement itself (bad data, a
  *   constraint, a protocol violation such as a NUL byte in a text). Not
  *   retriable: the same command fails the same way.
@@ -46,15 +48,19 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 /**
  * SQLSTATEs of a server that cannot serve now or a connection that was lost:
  * 57P01 admin shutdown, 57P02 crash shutdown, 57P03 starting up, 57P05 idle
- * session timeout, 53300 too
- * many connections, and the class-08 codes of a connection that failed or was
- * refused. Not 08P01 (protocol violation): PostgreSQL answers it to a
+ * session timeout, 25P03 idle-in-transaction timeout (the server ended the
+ * session: a new attempt opens a new one), 53300 too many connections, and
+ * the class-08 codes of a connection that failed or was refused. Not 08P01 (protocol violation): PostgreSQL answers it to a
  * statement it cannot read (a NUL byte in a text, say) on a healthy connection.
  */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57P05', '53300', '08000', '08001', '08003', '08004', '08006']);
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57P05', '25P03', '53300', '08000', '08001', '08003', '08004', '08006']);
 
-/** 40P01 deadlock, 40001 serialization failure, 23505 unique violation (a concurrent duplicate). */
-const CONFLICT_SQLSTATES = new Set(['40P01', '40001', '23505']);
+/**
+ * 40P01 deadlock, 40001 serialization failure, 23505 unique violation (a
+ * concurrent duplicate), 55P03 lock not available (lock_timeout), 57014 query
+ * canceled (statement_timeout, or a cancel by an operator).
+ */
+const CONFLICT_SQLSTATES = new Set(['40P01', '40001', '23505', '55P03', '57014']);
 
 /**
  * Messages pg and knex give a lost connection without a code: a connection

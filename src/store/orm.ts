@@ -11,7 +11,34 @@ import { ENTITIES } from './entities';
  */
 export const STORE_CONNECT_TIMEOUT_MS = 3000;
 
-export function ormOptions(databaseUrl: string): Options {
+/**
+ * Session bounds on the store's connections, so that a process frozen (a
+ * SIGSTOP, a VM paused) or a peer lost inside a transaction cannot hold row
+ * locks, and so every write, for longer than a few seconds:
+ *
+ * - idle_in_transaction_session_timeout: the server ends a session that sits
+ *   in an open transaction without sending a statement, freeing its locks.
+ *   Half the worker's Kafka session timeout (10 s): a frozen worker's locks
+ *   are gone before its partitions are even handed to another worker. The
+ *   worker sends a chunk's statements back to back, so it never idles that long.
+ * - lock_timeout: a statement waiting for a row lock fails (55P03, a retriable
+ *   conflict) instead of waiting; the worker retries it, heartbeating between
+ *   attempts, so it stays in its group while the holder is ended.
+ * - statement_timeout: no statement holds a worker away from its heartbeats
+ *   for as long as its session timeout (57014, retriable too).
+ * - TCP keepalive: a peer that vanished (host down, cable cut) is noticed by
+ *   the kernel, not only when a statement times out.
+ */
+export const STORE_SESSION_LIMITS = {
+  idle_in_transaction_session_timeout: 5000,
+  lock_timeout: 3000,
+  statement_timeout: 5000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 5000,
+} as const;
+
+/** `sessionLimits: false` for migrations only: building an index on a large table may take longer than a statement may. */
+export function ormOptions(databaseUrl: string, { sessionLimits = true } = {}): Options {
   return {
     clientUrl: databaseUrl,
     entities: ENTITIES,
@@ -21,7 +48,9 @@ export function ormOptions(databaseUrl: string): Options {
     // knex takes the smaller of pool.acquireTimeoutMillis and its acquireConnectionTimeout (default 60 s).
     pool: { min: 0, max: 10, acquireTimeoutMillis: STORE_CONNECT_TIMEOUT_MS },
     // Handed to knex, whose `connection` reaches pg's Client: bounds a connect to a host that does not answer.
-    driverOptions: { connection: { connectionTimeoutMillis: STORE_CONNECT_TIMEOUT_MS } },
+    driverOptions: {
+      connection: { connectionTimeoutMillis: STORE_CONNECT_TIMEOUT_MS, ...(sessionLimits ? STORE_SESSION_LIMITS : {}) },
+    },
     // Reads are served per request from a fresh fork; nothing should use the global context.
     allowGlobalContext: false,
     debug: false,
@@ -47,13 +76,13 @@ export async function migrate(orm: MikroORM, databaseUrl: string): Promise<void>
   }
 }
 
+/** Migrates with a store of its own, without the session limits, then opens the bounded store that serves. */
 export async function openStore(databaseUrl: string): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormOptions(databaseUrl));
+  const migrating = await MikroORM.init(ormOptions(databaseUrl, { sessionLimits: false }));
   try {
-    await migrate(orm, databaseUrl);
-  } catch (err) {
-    await orm.close();
-    throw err;
+    await migrate(migrating, databaseUrl);
+  } finally {
+    await migrating.close();
   }
-  return orm;
+  return MikroORM.init(ormOptions(databaseUrl));
 }

@@ -90,6 +90,18 @@ class StoppedWhileWaiting extends Error {
 }
 
 /**
+ * Thrown inside the transaction, just before COMMIT, when a command of the
+ * chunk is past its deadline: the transaction is rolled back, and the chunk
+ * is tried again without the expired commands.
+ */
+class ExpiredBeforeCommit extends Error {
+  constructor(readonly commandIds: string[]) {
+    super(`commands past their deadline before COMMIT: ${commandIds.join(', ')}`);
+    this.name = 'ExpiredBeforeCommit';
+  }
+}
+
+/**
  * Applies commands from chat.commands. Knows nothing of GraphQL. Partitions
  * are consumed side by side, each in order, in chunks: one transaction per
  * chunk, then the chunk's events and replies are produced, and only then is
@@ -290,6 +302,8 @@ export class Worker {
     try {
       for (const [id, applied] of await this.applyInOneTransaction(fresh)) outcomes.set(id, applied);
     } catch (err) {
+      // Rolled back: start over, which drops the expired ones first (at least one more each time, so this ends).
+      if (err instanceof ExpiredBeforeCommit) return this.applyChunk(commands);
       if (err instanceof StoreError && err.retriable) throw err;
       if (fresh.length > 1) {
         // A statement of one command failed, which undoes the whole transaction: apply them one by one.
@@ -334,6 +348,21 @@ export class Worker {
         processed.set(command.id, { reply: applied.reply, events: `[${events.map((e) => e.value).join(',')}]` });
       }
       await saveProcessed(tx, processed);
+      // Deadlines again, right before COMMIT, by the same (process) clock as before the transaction: the
+      // chunk may have waited on locks, or the process may have been frozen (SIGSTOP, a paused VM).
+      // Whoever sent a command past its deadline was told UNKNOWN and may have retried: it must not take
+      // effect now. This is also the fence against a resumed zombie: a frozen worker loses its partitions
+      // only after its session timeout (10 s), longer than a command lives (COMMAND_TIMEOUT_MS, 5 s by
+      // default), so what it still holds has expired and is rolled back here. (With a longer command
+      // lifetime, a zombie's commit within the deadline is still harmless: the room lock orders it with
+      // its successor's, and processed_commands' key makes one of the two a conflict, retried and reloaded.)
+      // A freeze between this check and COMMIT leaves the session idle in its transaction, which the
+      // server ends after idle_in_transaction_session_timeout (../store/orm.ts): nothing is committed then.
+      const late = commands.filter((command) => Date.now() > command.deadline);
+      if (late.length > 0) {
+        this.log.warn('commands expired during their transaction; rolled back', { commandIds: late.map((c) => c.id) });
+        throw new ExpiredBeforeCommit(late.map((c) => c.id));
+      }
       return outcomes;
     });
   }

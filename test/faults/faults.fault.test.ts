@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
 import { CHANNEL_HEADER, RECORD_VERSION, REPLY_TO_HEADER } from '../../src/contracts/records';
 import { startKafka, type StartedKafka } from '../../src/dev/kafka';
-import { uniquePrefix } from '../support';
+import { uniquePrefix, waitFor } from '../support';
 import { TcpProxy } from '../tcp-proxy';
 import {
   Burst,
@@ -43,6 +44,7 @@ interface Scenario {
   fault: string;
   env: ServiceEnv;
   gateways?: number;
+  workers?: number;
   subscribers?: number;
   /** Breaks something; where the scenario repairs it, returns when (recovery is counted from then). */
   inject(running: Running): Promise<number | void>;
@@ -57,7 +59,7 @@ const baseEnv = (name: string): ServiceEnv => ({
 async function runScenario(scenario: Scenario): Promise<Figures> {
   const started = Date.now();
   const { env } = scenario;
-  const workers = [await startProcess('worker', env)];
+  const workers = await Promise.all(Array.from({ length: scenario.workers ?? 1 }, () => startProcess('worker', env)));
   const gateways = await Promise.all(Array.from({ length: scenario.gateways ?? 1 }, () => startProcess('gateway', env)));
   const urls = gateways.map((g) => g.url);
   const subscribers: Subscriber[] = [];
@@ -226,6 +228,97 @@ test('poison records injected into every topic mid-burst', async () => {
   } finally {
     await producer.disconnect();
     await admin.disconnect();
+  }
+});
+
+/** The longest time, in seconds, any room went without an acknowledged message from `from` until `to` (or the burst's end). */
+function longestRoomOutage(burst: Burst, from: number, to: number): number {
+  let longest = 0;
+  const byRoom = new Map<string, number[]>();
+  for (const a of burst.acks) byRoom.set(a.roomId, [...(byRoom.get(a.roomId) ?? []), a.at]);
+  for (const times of byRoom.values()) {
+    // Up to the first acknowledgement after `to`: a room the burst had finished with shows no outage.
+    const after = times.filter((t) => t > from).sort((a, b) => a - b);
+    const end = after.findIndex((t) => t >= to);
+    const points = [from, ...(end === -1 ? after : after.slice(0, end + 1))];
+    for (let i = 1; i < points.length; i++) longest = Math.max(longest, points[i] - points[i - 1]);
+  }
+  return longest / 1000;
+}
+
+test('one of two workers frozen (SIGSTOP) for 40 s while it holds a room lock, then resumed', async () => {
+  const FREEZE_MS = 40_000;
+  const env = baseEnv('freeze');
+  const db = new Client({ connectionString: env.DATABASE_URL });
+  await db.connect();
+  let frozen: { pid: number; xid: string } | null = null;
+  let freezeAt = 0;
+  let resumedAt = 0;
+  let lockFreedAfter: number | null = null;
+  let burst: Burst | null = null;
+  try {
+    const figures = await runScenario({
+      fault: 'one of two workers frozen (SIGSTOP) 40 s holding a row lock',
+      env,
+      workers: 2,
+      inject: async (running) => {
+        burst = running.burst;
+        const zombie = running.workers[0];
+        // Stop it until it is caught inside a transaction that wrote (a room row locked); bounded tries.
+        for (let attempt = 0; attempt < 50 && frozen === null; attempt++) {
+          zombie.child.kill('SIGSTOP');
+          freezeAt = Date.now();
+          // A session of this database still idle in a writing transaction 300 ms on can only be the stopped worker's.
+          const held = await waitFor<{ pid: number; xid: string } | 'none'>(
+            'a transaction held by the stopped worker, or none',
+            async () => {
+              const { rows } = await db.query<{ pid: number; xid: string }>(
+                `select pid, backend_xid::text as xid from pg_stat_activity
+                 where datname = current_database() and state = 'idle in transaction' and backend_xid is not null
+                   and state_change < clock_timestamp() - interval '300 milliseconds'`,
+              );
+              return rows[0] ?? (Date.now() - freezeAt > 600 ? 'none' : null);
+            },
+            5_000,
+          );
+          if (held !== 'none') frozen = held;
+          else {
+            zombie.child.kill('SIGCONT');
+            // Let it run a random moment (fault timing, not a wait for a result) before stopping it again.
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 200));
+          }
+        }
+        expect(frozen).not.toBeNull();
+        // The server ends the frozen session (idle_in_transaction_session_timeout) and so frees its locks.
+        // Checked after the run, not here, so that a run without that bound still reports its outage.
+        lockFreedAfter = await waitFor(
+          'the frozen session to be ended',
+          async () => (await db.query('select 1 from pg_stat_activity where pid = $1', [frozen!.pid])).rows.length === 0,
+          FREEZE_MS - 1000,
+        ).then(
+          () => (Date.now() - freezeAt) / 1000,
+          () => null,
+        );
+        // The freeze itself: its length is what this scenario is about.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, freezeAt + FREEZE_MS - Date.now())));
+        zombie.child.kill('SIGCONT');
+        resumedAt = Date.now();
+        return freezeAt;
+      },
+    });
+    const outage = longestRoomOutage(burst!, freezeAt, resumedAt);
+    const { rows } = await db.query<{ status: string }>('select txid_status($1::bigint) as status', [frozen!.xid]);
+    process.stdout.write(
+      `frozen worker: its session ended after ${lockFreedAfter ?? 'never'} s; its held transaction ${rows[0].status}; longest room outage during the ${FREEZE_MS / 1000} s freeze ${outage.toFixed(1)} s\n`,
+    );
+    expectNothingLost(figures);
+    expect(lockFreedAfter).not.toBeNull();
+    // The transaction the zombie held when it froze was never committed: its commands had expired by the resume.
+    expect(rows[0].status).toBe('aborted');
+    // Bounded by a small multiple of the session timeout (10 s), not by the freeze.
+    expect(outage).toBeLessThan(30);
+  } finally {
+    await db.end();
   }
 });
 
