@@ -57,3 +57,13 @@ test('withoutSuggestions drops graphql-js\'s "Did you mean …?" and nothing els
   );
   expect(withoutSuggestions('Field "body" of required type "String!" was not provided.')).toBe('Field "body" of required type "String!" was not provided.');
 });
+
+test('a read that PostgreSQL timed out (a statement or lock timeout) is SERVICE_UNAVAILABLE, retriable, not a fault', () => {
+  const timedOut = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014', severity: 'ERROR' });
+  expect(asClientSees(timedOut, true)).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true } });
+  const lockTimeout = Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03', severity: 'ERROR' });
+  expect(asClientSees(lockTimeout, true)).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true } });
+  // A statement PostgreSQL refuses is still a fault of the service, not the database's.
+  const refused = Object.assign(new Error('invalid input syntax for type uuid'), { code: '22P02', severity: 'ERROR' });
+  expect(asClientSees(refused, true).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+});

@@ -99,7 +99,17 @@ export function classifyStoreError(err: unknown): unknown {
   return err;
 }
 
-/** Whether PostgreSQL cannot be reached: what the gateway's edge answers SERVICE_UNAVAILABLE for. */
+/**
+ * Whether the same request may succeed when sent again: PostgreSQL could not
+ * be reached, or was busy (a lock or statement timeout, a deadlock). What the
+ * gateway's edge answers SERVICE_UNAVAILABLE for.
+ */
+export function isRetriableStoreError(err: unknown): boolean {
+  const classified = classifyStoreError(err);
+  return classified instanceof StoreError && classified.retriable;
+}
+
+/** Whether PostgreSQL cannot be reached. */
 export function isStoreUnavailable(err: unknown): boolean {
   return classifyStoreError(err) instanceof StoreUnavailableError;
 }
