@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ServiceUnavailableError, UserError } from '../errors';
 import { errorFields, type Logger } from '../log';
-import { isRetriableStoreError } from '../store/errors';
+import { isStoreUnavailableOrBusy } from '../store/errors';
 
 /** What a client is told while PostgreSQL cannot be reached: nothing about hosts, ports or SQL. */
 export const STORE_UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable; try again shortly.';
@@ -51,7 +51,7 @@ export function toClientError(
   if (cause instanceof ServiceUnavailableError) {
     return { ...base, message: cause.message, extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true, ...cause.details } };
   }
-  if (isRetriableStoreError(cause)) {
+  if (isStoreUnavailableOrBusy(cause)) {
     // An outage or a busy database (a lock or statement timeout), not a bug: the operator's log says which;
     // the client may retry the same request.
     log.warn('database unavailable or busy while serving a request', { path: formatted.path, ...errorFields(cause) });

@@ -26,7 +26,7 @@ import type { Logger } from '../log';
 import { GraphqlMetering } from '../observe/graphql';
 import type { Metrics } from '../observe/metrics';
 import { PROBE_PATHS, Probes, type ProbePath } from '../observe/probes';
-import { isRetriableStoreError } from '../store/errors';
+import { isStoreUnavailableOrBusy } from '../store/errors';
 import { Authenticator, Tokens, type Viewer } from './auth';
 import type { Context, Services } from './context';
 import { DocumentCache } from './documents';
@@ -253,7 +253,7 @@ export class Gateway {
             return true;
           } catch (err) {
             if (err instanceof UserError) return false; // graphql-ws closes with CloseCode.Forbidden (a no-op if closed already)
-            if (!isRetriableStoreError(err)) throw err; // graphql-ws closes with CloseCode.InternalServerError
+            if (!isStoreUnavailableOrBusy(err)) throw err; // graphql-ws closes with CloseCode.InternalServerError
             this.log.warn('database unavailable while checking a socket token', { err: (err as Error).message });
             // Closed here with a retriable code; graphql-ws's own close after `false` is then a no-op.
             socket.close(CLOSE_TRY_AGAIN_LATER, 'Try again later: service unavailable');
@@ -276,7 +276,7 @@ export class Gateway {
       return this.context(await this.auth.authenticate(authorization), null, clientAddress, receivedAt);
     } catch (err) {
       if (err instanceof UserError) return this.context(null, err, clientAddress, receivedAt);
-      if (isRetriableStoreError(err)) {
+      if (isStoreUnavailableOrBusy(err)) {
         // The whole request fails with 503; toClientError turns the cause into SERVICE_UNAVAILABLE.
         throw new GraphQLError('database unavailable while checking the token', {
           originalError: err as Error,

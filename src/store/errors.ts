@@ -99,14 +99,21 @@ export function classifyStoreError(err: unknown): unknown {
   return err;
 }
 
+/** A lock or statement timeout, a deadlock, a serialization failure: the database was busy, not the request wrong. */
+const BUSY_SQLSTATES = new Set(['55P03', '57014', '40P01', '40001']);
+
 /**
- * Whether the same request may succeed when sent again: PostgreSQL could not
- * be reached, or was busy (a lock or statement timeout, a deadlock). What the
- * gateway's edge answers SERVICE_UNAVAILABLE for.
+ * Whether PostgreSQL could not be reached or was too busy to answer in time,
+ * so the same request may succeed when sent again: what the gateway's edge
+ * answers SERVICE_UNAVAILABLE for. A unique violation, a conflict the worker
+ * retries, is not: a read never causes one.
  */
-export function isRetriableStoreError(err: unknown): boolean {
+export function isStoreUnavailableOrBusy(err: unknown): boolean {
   const classified = classifyStoreError(err);
-  return classified instanceof StoreError && classified.retriable;
+  return (
+    classified instanceof StoreUnavailableError ||
+    (classified instanceof StoreConflictError && classified.code !== undefined && BUSY_SQLSTATES.has(classified.code))
+  );
 }
 
 /** Whether PostgreSQL cannot be reached. */
