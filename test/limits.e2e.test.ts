@@ -1,17 +1,14 @@
 import { createClient, type Client } from 'graphql-ws';
 import { getIntrospectionQuery } from 'graphql';
 import WebSocket from 'ws';
-import type { App } from '../src/app';
 import {
   SEND_CHAT,
   gql,
   gqlOk,
   range,
   roomOfTwo,
+  serviceForThisFile,
   signUp,
-  startTestApp,
-  testConfig,
-  uniquePrefix,
   waitFor,
   wsRequest,
   type GqlError,
@@ -20,32 +17,13 @@ import {
 
 // What one request may ask, as clients see it: a worker and four gateways over the same topics,
 // in development, in production, in production with introspection, and without a send rate.
-const prefix = uniquePrefix('limits');
-let worker: App;
-const gateways: App[] = [];
+const service = serviceForThisFile('limits', [{}, { NODE_ENV: 'production' }, { NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }, { SEND_RATE_PER_SECOND: '0' }]);
 let dev: string;
 let production: string;
 let productionWithIntrospection: string;
 let unlimited: string;
-
-beforeAll(async () => {
-  worker = await startTestApp(testConfig(prefix), ['worker']);
-  const start = async (env: Record<string, string>) => {
-    const app = await startTestApp(testConfig(prefix, env), ['gateway']);
-    gateways.push(app);
-    return app.gateway!.url;
-  };
-  [dev, production, productionWithIntrospection, unlimited] = await Promise.all([
-    start({}),
-    start({ NODE_ENV: 'production' }),
-    start({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }),
-    start({ SEND_RATE_PER_SECOND: '0' }),
-  ]);
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.stop()));
-  await worker?.stop();
+beforeAll(() => {
+  [dev, production, productionWithIntrospection, unlimited] = service.urls;
 });
 
 const wsUrl = (url: string) => url.replace(/^http/, 'ws');
@@ -239,7 +217,7 @@ describe('graphql-ws connections', () => {
 
       // Set up before the send: without afterSeq a subscription starts after the newest message as of its
       // set-up, which waits its turn at the database (SUBSCRIPTION_SETUP_CONCURRENCY) behind the others.
-      const devGateway = gateways.find((g) => g.gateway!.url === dev)!.gateway!;
+      const devGateway = service.gateways[0].gateway!;
       await waitFor('the fifty to be set up', () => devGateway.openSubscriptions === 50);
       fifty[0].stop();
       await waitFor('the first to be gone', () => devGateway.openSubscriptions === 49);

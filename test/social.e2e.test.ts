@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { App } from '../src/app';
 import {
   SEND_CHAT,
   befriend,
@@ -8,34 +7,18 @@ import {
   gqlError,
   gqlOk,
   range,
+  serviceForThisFile,
   signUp,
-  startTestApp,
-  testConfig,
-  uniquePrefix,
   type TestUser,
 } from './support';
 
 // Blocking, the per-user social rate, and pages of the lists other users fill: a worker and two
 // gateways over the same topics, one without the social rate (as every test's) and one with 3 a minute.
-const prefix = uniquePrefix('social');
-let worker: App;
-const gateways: App[] = [];
+const service = serviceForThisFile('social', [{}, { SOCIAL_RATE_PER_MINUTE: '3' }]);
 let url: string;
 let limited: string;
-
-beforeAll(async () => {
-  worker = await startTestApp(testConfig(prefix), ['worker']);
-  const start = async (env: Record<string, string>) => {
-    const app = await startTestApp(testConfig(prefix, env), ['gateway']);
-    gateways.push(app);
-    return app.gateway!.url;
-  };
-  [url, limited] = await Promise.all([start({}), start({ SOCIAL_RATE_PER_MINUTE: '3' })]);
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.stop()));
-  await worker?.stop();
+beforeAll(() => {
+  [url, limited] = service.urls;
 });
 
 const BLOCK = 'mutation($id: ID!) { blockUser(userId: $id) }';

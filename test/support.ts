@@ -121,13 +121,15 @@ export interface TestUser {
 }
 
 /**
- * The service of one test file: a worker and `gatewayCount` gateways over
- * topics of their own (as when several gateways run), started before the
- * file's tests and stopped after them together with the watchers they opened.
- * Call it at the top level of the file; the apps exist once beforeAll ran.
- * `gatewayEnv` configures the gateways (SEND_RATE_PER_SECOND: '0' for bulk sends).
+ * The service of one test file: a worker and its gateways over topics of
+ * their own (as when several gateways run), started before the file's tests
+ * and stopped after them together with the watchers they opened. Call it at
+ * the top level of the file; the apps exist once beforeAll ran.
+ * `gateways` is how many gateways, all configured with `gatewayEnv`
+ * (SEND_RATE_PER_SECOND: '0' for bulk sends), or one environment per gateway.
  */
-export function serviceForThisFile(name: string, gatewayCount = 1, gatewayEnv: Record<string, string> = {}) {
+export function serviceForThisFile(name: string, gateways: number | Record<string, string>[] = 1, gatewayEnv: Record<string, string> = {}) {
+  const envs = typeof gateways === 'number' ? Array.from({ length: gateways }, () => gatewayEnv) : gateways;
   const prefix = uniquePrefix(name);
   const watchers: RoomWatcher[] = [];
   const service = {
@@ -145,8 +147,8 @@ export function serviceForThisFile(name: string, gatewayCount = 1, gatewayEnv: R
   };
   beforeAll(async () => {
     service.worker = await startTestApp(testConfig(prefix), ['worker']);
-    service.gateways = await Promise.all(Array.from({ length: gatewayCount }, () => startTestApp(testConfig(prefix, gatewayEnv), ['gateway'])));
-  });
+    service.gateways = await Promise.all(envs.map((env) => startTestApp(testConfig(prefix, env), ['gateway'])));
+  }, 120_000);
   afterAll(async () => {
     await Promise.all(watchers.map((w) => w.close()));
     await Promise.all(service.gateways.map((g) => g.stop()));
