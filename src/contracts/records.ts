@@ -80,14 +80,84 @@ export interface SessionEndedEvent {
   tokenId: string;
 }
 
-/** What commands publish on the events topic (chat.messages). */
-export type ChatEvent = MessageEvent | SessionEndedEvent;
+/** The channel of one user's own events (myEvents on every device): key the user id. */
+export const userChannel = (userId: string): string => `user:${userId}`;
+
+/** An edit, a deletion or a change of reactions, with the message as it is now. Key and channel: the room id. */
+export interface MessageChangedEvent {
+  v: number;
+  type: 'message-changed';
+  message: MessageRecord;
+}
+
+/** A member's read marker moved forward. Key and channel: the room id. */
+export interface ReadMarkerMovedEvent {
+  v: number;
+  type: 'read-marker-moved';
+  roomId: string;
+  user: PublicUser;
+  lastReadSeq: number;
+}
+
+/** A member started or stopped typing; produced by gateways, never stored. Key and channel: the room id. */
+export interface TypingEvent {
+  v: number;
+  type: 'typing';
+  roomId: string;
+  user: PublicUser;
+  typing: boolean;
+}
+
+/** A notice to one user (muted, unmuted). Key: the user id; channel: userChannel(userId). */
+export interface AccountNoticeEvent {
+  v: number;
+  type: 'account-notice';
+  userId: string;
+  kind: 'MUTED' | 'UNMUTED';
+  message: string;
+  until: string | null;
+}
+
+/** A friendship of `userId` began or ended. Key: the user id; channel: userChannel(userId). */
+export interface FriendChangedEvent {
+  v: number;
+  type: 'friend-changed';
+  userId: string;
+  friend: PublicUser;
+  isFriend: boolean;
+}
+
+/** An account was deleted: every gateway closes all of its sockets at once. Key: the user id; channel: SESSIONS_CHANNEL. */
+export interface AccountDeletedEvent {
+  v: number;
+  type: 'account-deleted';
+  userId: string;
+}
+
+/** Events of a room's channel. */
+export type RoomChannelEvent = MessageEvent | MessageChangedEvent | ReadMarkerMovedEvent | TypingEvent;
+/** Events of one user's channel (userChannel). */
+export type UserChannelEvent = AccountNoticeEvent | FriendChangedEvent;
+
+/** What is published on the events topic (chat.messages). */
+export type ChatEvent = RoomChannelEvent | UserChannelEvent | SessionEndedEvent | AccountDeletedEvent;
 
 /** The Kafka key (what must stay in order) and the channel header (who listens) of an event. */
 export function eventRoute(event: ChatEvent): { key: string; channel: string } {
-  return event.type === 'message'
-    ? { key: event.message.roomId, channel: event.message.roomId }
-    : { key: event.userId, channel: SESSIONS_CHANNEL };
+  switch (event.type) {
+    case 'message':
+    case 'message-changed':
+      return { key: event.message.roomId, channel: event.message.roomId };
+    case 'read-marker-moved':
+    case 'typing':
+      return { key: event.roomId, channel: event.roomId };
+    case 'account-notice':
+    case 'friend-changed':
+      return { key: event.userId, channel: userChannel(event.userId) };
+    case 'session-ended':
+    case 'account-deleted':
+      return { key: event.userId, channel: SESSIONS_CHANNEL };
+  }
 }
 
 /** Why a record could not be used; it goes to the dead-letter topic with this reason. */
@@ -158,8 +228,21 @@ export function parseChatEvent(value: Buffer | string | null): ChatEvent | null 
   if (o.type === 'message') return messageEvent(o);
   if (o.type === 'session-ended') return sessionEndedEvent(o);
   if (typeof o.type !== 'string') throw new RecordFormatError('event has no type');
-  return null;
+  const routedBy = ROUTED_BY[o.type];
+  if (!routedBy) return null;
+  if (!routedBy(o)) throw new RecordFormatError(`${o.type} event lacks what routes it`);
+  return o as unknown as ChatEvent;
 }
+
+/** For the other kinds: the fields that route them must be there (readers trust the rest, written by our own code). */
+const ROUTED_BY: Record<string, (o: Record<string, unknown>) => boolean> = {
+  'message-changed': (o) => typeof o.message === 'object' && o.message !== null && isString((o.message as { roomId?: unknown }).roomId),
+  'read-marker-moved': (o) => isString(o.roomId) && typeof o.lastReadSeq === 'number',
+  typing: (o) => isString(o.roomId) && typeof o.typing === 'boolean',
+  'account-notice': (o) => isString(o.userId) && isString(o.kind),
+  'friend-changed': (o) => isString(o.userId) && typeof o.isFriend === 'boolean',
+  'account-deleted': (o) => isString(o.userId),
+};
 
 /** A message as one viewer sees it (the store reads it so; a live message is new, so nobody has bookmarked it yet). */
 export interface ViewedMessage {
