@@ -23,6 +23,12 @@ export interface KafkaCluster {
 export interface StartedKafka extends KafkaCluster {
   /** SIGKILLs the node with this id (its broker id: 1, 2, 3), as a crash would. */
   killNode(nodeId: number): Promise<void>;
+  /** SIGSTOPs the node: it hangs without dying, its sockets stay open (a grey failure, as a long GC pause or a stalled VM). */
+  pauseNode(nodeId: number): void;
+  /** SIGCONTs a paused node. */
+  resumeNode(nodeId: number): void;
+  /** The id of the active KRaft controller as a running node last recorded it (its quorum-state file), or null. */
+  controllerId(): number | null;
 }
 
 export interface StartKafkaOptions {
@@ -295,6 +301,8 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<StartedK
   const children: ChildProcess[] = [];
 
   const stop = async (): Promise<void> => {
+    // A paused JVM would not see SIGTERM until resumed.
+    for (const child of children) child.kill('SIGCONT');
     await Promise.all(children.map(stopProcess));
     for (const child of children) running.delete(child);
     fs.rmSync(root, { recursive: true, force: true });
@@ -355,13 +363,37 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<StartedK
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     log(`Kafka ready on ${brokers.join(',')} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const killNode = async (nodeId: number): Promise<void> => {
+    const nodeChild = (nodeId: number): ChildProcess => {
       const child = children[specs.findIndex((n) => n.id === nodeId)];
       if (!child) throw new Error(`no Kafka node ${nodeId}`);
+      return child;
+    };
+    const killNode = async (nodeId: number): Promise<void> => {
+      const child = nodeChild(nodeId);
       child.kill('SIGKILL');
       await waitForExit(child, STOP_TIMEOUT_MS);
     };
-    return { brokers, stop, killNode };
+    const controllerId = (): number | null => {
+      // Each voter keeps the leader it knows of the metadata quorum in this file; the highest epoch is the newest.
+      let best: { leaderId: number; leaderEpoch: number } | null = null;
+      for (const node of specs) {
+        try {
+          const state = JSON.parse(fs.readFileSync(path.join(node.dir, 'data', '__cluster_metadata-0', 'quorum-state'), 'utf8'));
+          if (typeof state.leaderId === 'number' && state.leaderId >= 0 && (!best || state.leaderEpoch > best.leaderEpoch)) best = state;
+        } catch {
+          /* not written yet, or being replaced */
+        }
+      }
+      return best?.leaderId ?? null;
+    };
+    return {
+      brokers,
+      stop,
+      killNode,
+      pauseNode: (nodeId) => void nodeChild(nodeId).kill('SIGSTOP'),
+      resumeNode: (nodeId) => void nodeChild(nodeId).kill('SIGCONT'),
+      controllerId,
+    };
   } catch (err) {
     await stop();
     throw err;
