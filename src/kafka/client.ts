@@ -11,11 +11,29 @@ import {
 import type { Config } from '../config';
 import type { Logger } from '../log';
 
+/**
+ * A broker that hangs (a long GC pause, a stalled VM, SIGSTOP) keeps its
+ * connections open and answers nothing. kafkajs then waits `requestTimeout`
+ * per request (30 s by default) and retries the same broker until its
+ * metadata is refreshed, which it does after a lost connection but not after
+ * a timeout, otherwise only every `metadataMaxAge` (5 min by default). So
+ * requests time out after 5 s, and metadata is never older than
+ * METADATA_MAX_AGE_MS: once the cluster has moved leadership away from the
+ * hung broker, a retry finds the new leader within a few seconds. Requests
+ * that wait on purpose (a fetch's maxWaitTime, a group join's session) get
+ * their own, longer bound from kafkajs.
+ */
+export const KAFKA_REQUEST_TIMEOUT_MS = 5_000;
+export const METADATA_MAX_AGE_MS = 2_000;
+
 export function createKafka(config: Pick<Config, 'kafkaBrokers'>, clientId: string, log: Logger): Kafka {
   return new Kafka({
     clientId,
     brokers: config.kafkaBrokers,
     connectionTimeout: 3000,
+    requestTimeout: KAFKA_REQUEST_TIMEOUT_MS,
+    enforceRequestTimeout: true,
+    // At most about 8 tries over some 15 s (each bounded by the request timeout): then the caller's own bound or restart applies.
     retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 3000 },
     logLevel: logLevel.WARN,
     logCreator:
@@ -36,15 +54,25 @@ export function createKafka(config: Pick<Config, 'kafkaBrokers'>, clientId: stri
  */
 export const PRODUCER_CONFIG: ProducerConfig = {
   allowAutoTopicCreation: false,
+  metadataMaxAge: METADATA_MAX_AGE_MS,
   createPartitioner: Partitioners.DefaultPartitioner,
 };
 
 /**
  * Consumer defaults. A fetch waits at most a second for data (it returns at
  * once when there is some), because leaving a group waits for the fetch in
- * flight: shutdown takes about a second instead of five.
+ * flight: shutdown takes about a second instead of five. Metadata as for
+ * producers (see KAFKA_REQUEST_TIMEOUT_MS). A member that stops heartbeating
+ * (crashed, frozen) leaves its group after 10 s rather than kafkajs' 30 s;
+ * one that was frozen longer joins again when it resumes.
  */
-export const CONSUMER_DEFAULTS = { allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 } as const;
+export const CONSUMER_DEFAULTS = {
+  allowAutoTopicCreation: false,
+  maxWaitTimeInMs: 1000,
+  metadataMaxAge: METADATA_MAX_AGE_MS,
+  sessionTimeout: 10_000,
+  heartbeatInterval: 1_000,
+} as const;
 
 /**
  * Runs a consumer of a brand-new group from the end of `topic` as it is now.
