@@ -33,7 +33,7 @@ export function createKafka(config: Pick<Config, 'kafkaBrokers'>, clientId: stri
     connectionTimeout: 3000,
     requestTimeout: KAFKA_REQUEST_TIMEOUT_MS,
     enforceRequestTimeout: true,
-    // At most about 8 tries over some 15 s (each bounded by the request timeout): then the caller's own bound or restart applies.
+    // Nine tries at most, backing off up to 3 s (some 12 s of waits in all), each try bounded by the request timeout.
     retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 3000 },
     logLevel: logLevel.WARN,
     logCreator:

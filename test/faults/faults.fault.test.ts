@@ -17,10 +17,12 @@ import {
   subscribe,
   verify,
   whenAcked,
+  Subscriber,
+  type BurstOptions,
+  type ChatWorld,
   type Figures,
   type ServiceEnv,
   type ServiceProcess,
-  type Subscriber,
 } from './harness';
 
 /**
@@ -34,6 +36,7 @@ const results: Figures[] = [];
 
 interface Running {
   env: ServiceEnv;
+  world: ChatWorld;
   gateways: ServiceProcess[];
   workers: ServiceProcess[];
   burst: Burst;
@@ -43,9 +46,11 @@ interface Running {
 interface Scenario {
   fault: string;
   env: ServiceEnv;
+  /** Two of each unless said otherwise. */
   gateways?: number;
   workers?: number;
   subscribers?: number;
+  burst?: BurstOptions;
   /** Breaks something; where the scenario repairs it, returns when (recovery is counted from then). */
   inject(running: Running): Promise<number | void>;
 }
@@ -59,26 +64,28 @@ const baseEnv = (name: string): ServiceEnv => ({
 async function runScenario(scenario: Scenario): Promise<Figures> {
   const started = Date.now();
   const { env } = scenario;
-  const workers = await Promise.all(Array.from({ length: scenario.workers ?? 1 }, () => startProcess('worker', env)));
-  const gateways = await Promise.all(Array.from({ length: scenario.gateways ?? 1 }, () => startProcess('gateway', env)));
+  const workers = await Promise.all(Array.from({ length: scenario.workers ?? 2 }, () => startProcess('worker', env)));
+  const gateways = await Promise.all(Array.from({ length: scenario.gateways ?? 2 }, () => startProcess('gateway', env)));
   const urls = gateways.map((g) => g.url);
   const subscribers: Subscriber[] = [];
   try {
     const world = await buildWorld(urls[0], SCALE.senders, SCALE.rooms);
     subscribers.push(...subscribe(urls, world, scenario.subscribers ?? SCALE.subscribers));
-    const burst = new Burst(world, urls, SCALE.messages);
+    const burst = new Burst(world, urls, SCALE.messages, scenario.burst);
     const sending = burst.run();
     await whenAcked(burst, Math.floor(SCALE.messages * 0.3));
     const faultAt = Date.now();
-    const repairedAt = (await scenario.inject({ env, gateways, workers, burst, subscribers })) ?? faultAt;
+    const repairedAt = (await scenario.inject({ env, world, gateways, workers, burst, subscribers })) ?? faultAt;
     await sending;
     const checked = await verify(env.DATABASE_URL, world, burst, subscribers);
     expect(burst.refused).toEqual([]);
     const figures: Figures = {
       fault: scenario.fault,
-      sent: SCALE.messages,
+      sent: SCALE.messages + burst.probes,
       acknowledged: burst.acks.length,
       ...checked,
+      retries: burst.retries,
+      resends: burst.resends,
       recoverySeconds: burst.recoverySeconds(repairedAt),
       seconds: (Date.now() - started) / 1000,
     };
@@ -91,12 +98,14 @@ async function runScenario(scenario: Scenario): Promise<Figures> {
 }
 
 function expectNothingLost(figures: Figures): void {
-  expect({ acknowledged: figures.acknowledged, stored: figures.stored, lost: figures.lost, duplicates: figures.duplicates, gaps: figures.gaps }).toEqual({
+  const { acknowledged, stored, lost, duplicates, gaps, wrong } = figures;
+  expect({ acknowledged, stored, lost, duplicates, gaps, wrong }).toEqual({
     acknowledged: figures.sent,
     stored: figures.sent,
     lost: 0,
     duplicates: 0,
     gaps: 0,
+    wrong: 0,
   });
 }
 
@@ -322,6 +331,69 @@ test('one of two workers frozen (SIGSTOP) for 40 s while it holds a room lock, t
   }
 });
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+test('one of two gateways frozen (SIGSTOP) for 15 s, longer than its consumer sessions, then resumed', async () => {
+  // The gateway's consumers have a 10 s session (CONSUMER_DEFAULTS): the freeze outlasts it, so they are evicted.
+  const FREEZE_MS = 15_000;
+  let moved: Subscriber[] = [];
+  let resends = 0;
+  let servedAgainAfter: number | null = null;
+  const figures = await runScenario({
+    fault: 'one of two gateways frozen (SIGSTOP) 15 s, resumed',
+    env: baseEnv('gateway-freeze'),
+    inject: async ({ world, gateways, burst, subscribers }) => {
+      const frozen = gateways[0];
+      moved = subscribers.filter((s) => s.url === frozen.url);
+      const resendsBefore = burst.resends;
+      frozen.child.kill('SIGSTOP');
+      // The freeze itself: its length is what this scenario is about.
+      await pause(FREEZE_MS);
+      frozen.child.kill('SIGCONT');
+      const resumedAt = Date.now();
+      resends = burst.resends - resendsBefore;
+      // The resumed gateway must serve again: a new subscriber through it, then a sendChat through it.
+      // The subscriber must get that message (live) like every other one; verify() checks it.
+      const probe = new Subscriber([frozen.url], world.senders[0], world.rooms[0], 0);
+      subscribers.push(probe);
+      probe.connect();
+      await waitFor('the subscriber on the resumed gateway to get the room so far', () => probe.delivered.length > 0, 60_000);
+      const ack = await burst.probe(frozen.url, world.rooms[0]);
+      servedAgainAfter = ack ? (ack.at - resumedAt) / 1000 : null;
+      return resumedAt;
+    },
+  });
+  process.stdout.write(
+    `frozen gateway: ${resends} requests resent elsewhere during the freeze; ${moved.filter((s) => s.reconnects > 0).length} of its ${moved.length} subscribers moved; it served a sendChat again ${servedAgainAfter ?? 'never'} s after SIGCONT\n`,
+  );
+  expectNothingLost(figures);
+  expect(resends).toBeGreaterThan(0);
+  // Its subscribers saw it stop answering pings and resumed on the other gateway.
+  expect(moved.length).toBeGreaterThan(0);
+  expect(moved.every((s) => s.reconnects > 0)).toBe(true);
+  expect(servedAgainAfter).not.toBeNull();
+});
+
+test('clients with a 1 s request timeout resend elsewhere, one message in ten goes to both gateways at once, while a worker stalls 4 s', async () => {
+  let twins = 0;
+  const figures = await runScenario({
+    fault: 'client timeouts (1 s) and twins to both gateways, a worker stalled 4 s',
+    env: baseEnv('twins'),
+    burst: { requestTimeoutMs: 1_000, twinsEvery: 10 },
+    inject: async ({ workers, burst }) => {
+      twins = burst.twins;
+      // A stall shorter than the command's life: commands wait, clients time out and resend, the worker then gets them all.
+      workers[0].child.kill('SIGSTOP');
+      await pause(4_000);
+      workers[0].child.kill('SIGCONT');
+    },
+  });
+  // Every twin and every resend was acknowledged with the one message stored (`wrong` counts twins that were not).
+  expectNothingLost(figures);
+  expect(twins).toBeGreaterThan(0);
+  expect(figures.resends).toBeGreaterThan(0);
+});
+
 describe('on a 3-broker cluster (RF 3, min.insync.replicas 2)', () => {
   let cluster: StartedKafka;
   beforeAll(async () => {
@@ -331,13 +403,88 @@ describe('on a 3-broker cluster (RF 3, min.insync.replicas 2)', () => {
     await cluster?.stop();
   });
 
+  const clusterEnv = (name: string): ServiceEnv => ({
+    ...baseEnv(name),
+    KAFKA_BROKERS: cluster.brokers.join(','),
+    KAFKA_REPLICATION_FACTOR: '3',
+    KAFKA_MIN_INSYNC_REPLICAS: '2',
+  });
+
+  /** Partition metadata of these topics as `brokers` tell it, bounded (a hung broker must not be among them). */
+  async function partitions(brokers: string[], topics: string[]) {
+    const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING, connectionTimeout: 2_000, requestTimeout: 2_000, retry: { retries: 0 } }).admin();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const read = (async () => {
+        await admin.connect();
+        return (await admin.fetchTopicMetadata({ topics })).topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, ...p })));
+      })();
+      return await Promise.race([read, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('metadata timed out')), 5_000)))]);
+    } finally {
+      clearTimeout(timer);
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  test('the broker leading the command partitions frozen (SIGSTOP) for 30 s, then resumed', async () => {
+    const FREEZE_MS = 30_000;
+    const env = clusterEnv('hung-broker');
+    const topic = (name: string) => `${env.KAFKA_TOPIC_PREFIX}.${name}`;
+    let frozen = 0;
+    let wasController = false;
+    let freezeAt = 0;
+    let movedAt: number | null = null;
+    let burst: Burst | null = null;
+    const figures = await runScenario({
+      fault: 'leader of the command partitions frozen (SIGSTOP) 30 s, 3 brokers',
+      env,
+      inject: async (running) => {
+        burst = running.burst;
+        const leads = new Map<number, number>();
+        for (const p of await partitions(cluster.brokers, [topic('commands')])) leads.set(p.leader, (leads.get(p.leader) ?? 0) + 1);
+        // The broker leading most command partitions; of equals, the KRaft controller.
+        const controller = cluster.controllerId();
+        [frozen] = [...leads.entries()].sort((a, b) => b[1] - a[1] || Number(b[0] === controller) - Number(a[0] === controller))[0];
+        wasController = frozen === controller;
+        cluster.pauseNode(frozen);
+        freezeAt = Date.now();
+        // The cluster moves leadership once it has fenced the hung broker; asked of the other two.
+        const others = cluster.brokers.filter((_, i) => i + 1 !== frozen);
+        movedAt = await waitFor(
+          'every command partition to be led by another broker',
+          async () => {
+            const now = await partitions(others, [topic('commands')]).catch(() => null);
+            return now && now.length > 0 && now.every((p) => p.leader !== frozen && p.leader >= 0) ? Date.now() : null;
+          },
+          FREEZE_MS - 1_000,
+        ).catch(() => null);
+        // The freeze itself: its length is what this scenario is about.
+        await pause(freezeAt + FREEZE_MS - Date.now());
+        cluster.resumeNode(frozen);
+      },
+    });
+    const afterMove = movedAt === null ? null : burst!.recoverySeconds(movedAt);
+    process.stdout.write(
+      `hung broker: node ${frozen} (${wasController ? '' : 'not '}the KRaft controller) frozen ${FREEZE_MS / 1000} s; leadership moved after ${movedAt === null ? 'never' : ((movedAt - freezeAt) / 1000).toFixed(1)} s; every room accepted writes ${afterMove === null ? 'n/a' : afterMove.toFixed(1)} s after that; longest room outage ${longestRoomOutage(burst!, freezeAt, freezeAt + FREEZE_MS).toFixed(1)} s\n`,
+    );
+    // The resumed broker catches up before the next scenario, which may stop another one.
+    await waitFor(
+      'every replica back in sync',
+      async () => {
+        const now = await partitions(cluster.brokers, ['commands', 'messages', 'replies'].map(topic)).catch(() => []);
+        return (now.length > 0 && now.every((p) => p.isr.length === 3)) || null;
+      },
+      60_000,
+    );
+    expectNothingLost(figures);
+    expect(movedAt).not.toBeNull();
+    // Writes resume within a bound of the leadership move, not at the end of the freeze.
+    expect(afterMove).not.toBeNull();
+    expect(afterMove!).toBeLessThan(15);
+  });
+
   test('the broker leading most chat partitions killed with kill -9 mid-burst', async () => {
-    const env: ServiceEnv = {
-      ...baseEnv('broker'),
-      KAFKA_BROKERS: cluster.brokers.join(','),
-      KAFKA_REPLICATION_FACTOR: '3',
-      KAFKA_MIN_INSYNC_REPLICAS: '2',
-    };
+    const env = clusterEnv('broker');
     const figures = await runScenario({
       fault: 'partition-leading broker killed (kill -9), 3 brokers',
       env,
