@@ -116,6 +116,7 @@ export class Burst {
   twins = 0;
   readonly twinMismatches: string[] = [];
   private readonly urls: string[];
+  private stopped = false;
   private readonly requestTimeoutMs: number;
   private readonly twinsEvery: number;
 
@@ -131,6 +132,11 @@ export class Burst {
     this.twinsEvery = options.twinsEvery ?? 0;
   }
 
+  /** Sends nothing more (a scenario that failed must not leave its clients running). */
+  stop(): void {
+    this.stopped = true;
+  }
+
   /** Stop using a gateway that is known to be gone. */
   dropUrl(url: string): void {
     const i = this.urls.indexOf(url);
@@ -144,7 +150,7 @@ export class Burst {
     await Promise.all(
       this.world.senders.map(async (user, s) => {
         const sender = { user, prefer: s };
-        for (let i = 0; i < perSender && remaining > 0; i++) {
+        for (let i = 0; i < perSender && remaining > 0 && !this.stopped; i++) {
           remaining--;
           const roomId = this.world.rooms[(s + i) % this.world.rooms.length];
           const clientMessageId = `${s}-${i}`;
@@ -191,7 +197,7 @@ export class Burst {
 
   private async sendReliably(sender: { user: TestUser; prefer: number }, roomId: string, clientMessageId: string): Promise<Ack | null> {
     const startedAt = Date.now();
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS && !this.stopped; attempt++) {
       const url = this.urls[sender.prefer % this.urls.length];
       const attemptAt = Date.now();
       const result = await this.attempt(url, sender.user, roomId, clientMessageId);
