@@ -40,7 +40,7 @@ test('given a paused partition, when two readers come at once, then it is resume
   expect(gate.closed()).toEqual([0, 2, 3]);
 });
 
-test('given a partition just left by its last reader, when a new reader comes, then it is paused and then resumed from the end, in that order', async () => {
+test('given a partition left by its last reader and paused, when a new reader comes, then it waits until it is resumed from the end', async () => {
   const { control, calls, finishResumes } = fakeControl();
   const gate = new PartitionGate(control, 4, new Set());
   const first = gate.acquire(3);
@@ -48,6 +48,7 @@ test('given a partition just left by its last reader, when a new reader comes, t
   finishResumes();
   await first;
   gate.release(3);
+  await flush();
   let ready = false;
   void gate.acquire(3).then(() => (ready = true));
   await flush();
@@ -88,4 +89,16 @@ test('given a resume that fails, when the reader asks, then it gets the error an
   await gate.acquire(1);
   expect(calls).toEqual(['resume 1', 'resume 1']);
   expect(gate.openCount).toBe(1);
+});
+
+test('given a reader leaving, when another comes in the same turn, then the partition stays read', async () => {
+  const { control, calls, finishResumes } = fakeControl();
+  const gate = new PartitionGate(control, 4, new Set());
+  const first = gate.acquire(2);
+  await flush();
+  finishResumes();
+  await first;
+  gate.release(2);
+  await gate.acquire(2);
+  expect(calls).toEqual(['resume 2']);
 });
