@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client as WsClient } from 'graphql-ws';
@@ -35,6 +36,8 @@ export interface ScaleGateway {
   repliesDelivered: number;
   eventsFetchedPerChat: number;
   eventsDelivered: number;
+  /** The gateway's CPU time over the measured window, per chat of all rooms. */
+  cpuMsPerChat: number;
 }
 
 export interface ScaleMode {
@@ -70,6 +73,13 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 /** chat_kafka_records_{fetched,delivered}_total of one gateway, by consumer. */
 async function recordsRead(metricsUrl: string): Promise<Record<string, number>> {
@@ -159,6 +169,7 @@ async function runMode(plan: ScalePlan, baseEnv: Record<string, string>, readSer
 
     // Measured: chats at a steady rate, each room's through its gateway.
     const before = await Promise.all(gateways.map((g) => recordsRead(g.metrics)));
+    const cpuBefore = gateways.map((g) => cpuSeconds(g.proc.pid));
     measuring = true;
     const total = plan.chatsPerSecond * plan.seconds;
     const flat = rooms.flatMap((r, g) => r.map((roomId) => ({ roomId, url: gateways[g].proc.url })));
@@ -181,6 +192,7 @@ async function runMode(plan: ScalePlan, baseEnv: Record<string, string>, readSer
     const drainUntil = Date.now() + DRAIN_MS;
     while (delivery.length < total * members.length && Date.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 100));
     const after = await Promise.all(gateways.map((g) => recordsRead(g.metrics)));
+    const cpuAfter = gateways.map((g) => cpuSeconds(g.proc.pid));
     const delta = (g: number, name: string) => (after[g][name] ?? 0) - (before[g][name] ?? 0);
     // Each chat's reply and event are delivered on exactly one gateway (its room's): their sums count the chats that went
     // through, whether or not the sender saw its reply in time on a loaded machine.
@@ -196,6 +208,7 @@ async function runMode(plan: ScalePlan, baseEnv: Record<string, string>, readSer
         repliesDelivered: delta(g, 'replies.delivered'),
         eventsFetchedPerChat: delta(g, 'messages.fetched') / events,
         eventsDelivered: delta(g, 'messages.delivered'),
+        cpuMsPerChat: ((cpuAfter[g] - cpuBefore[g]) * 1000) / events,
       })),
       deliveryMs: percentiles(delivery),
       sendMs: percentiles(sendMs),
@@ -221,13 +234,13 @@ export function renderScale(result: ScaleResult): string {
     '',
     `chat.messages ${result.eventPartitions} partitions, chat.replies ${result.replyPartitions}. Records fetched per chat (all rooms), per gateway; the ideal is 1/${plan.gateways}. Sends without an answer in time: ${result.modes.map((m) => `${m.failedSends} of ${m.chats}`).join(' before, ')} after.`,
     '',
-    '| mode | gateway | replies fetched / chat | events fetched / chat | delivery p50 / p99 ms | sendChat p50 / p99 ms |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| mode | gateway | replies fetched / chat | events fetched / chat | gateway CPU ms / chat | delivery p50 / p99 ms | sendChat p50 / p99 ms |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const mode of result.modes) {
     mode.gateways.forEach((g, i) =>
       lines.push(
-        `| ${mode.readServedPartitionsOnly ? 'after (served partitions only)' : 'before (every partition)'} | ${i + 1} | ${g.repliesFetchedPerChat.toFixed(3)} | ${g.eventsFetchedPerChat.toFixed(3)} | ${i === 0 ? `${mode.deliveryMs.p50.toFixed(1)} / ${mode.deliveryMs.p99.toFixed(1)}` : ''} | ${i === 0 ? `${mode.sendMs.p50.toFixed(1)} / ${mode.sendMs.p99.toFixed(1)}` : ''} |`,
+        `| ${mode.readServedPartitionsOnly ? 'after (served partitions only)' : 'before (every partition)'} | ${i + 1} | ${g.repliesFetchedPerChat.toFixed(3)} | ${g.eventsFetchedPerChat.toFixed(3)} | ${g.cpuMsPerChat.toFixed(2)} | ${i === 0 ? `${mode.deliveryMs.p50.toFixed(1)} / ${mode.deliveryMs.p99.toFixed(1)}` : ''} | ${i === 0 ? `${mode.sendMs.p50.toFixed(1)} / ${mode.sendMs.p99.toFixed(1)}` : ''} |`,
       ),
     );
   }
