@@ -14,6 +14,7 @@ import { createLogger } from '../src/log';
 import { gql, signUp } from './graphql-client';
 import type { Job, StepPlan } from './load';
 import { startMemoryServer } from './memory-server';
+import { SCALE_PLAN, SCALE_PLAN_QUICK, renderScale, scaleStep, type ScaleResult } from './scale';
 import { percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
 
 /**
@@ -26,6 +27,8 @@ import { percentiles, renderMarkdown, writeReport, type BenchResults, type Step 
  */
 
 const QUICK = process.argv.includes('--quick');
+/** `npm run bench -- --scale-only [--quick]`: the scale step of bench/scale.ts alone. */
+const SCALE_ONLY = process.argv.includes('--scale-only');
 const LOAD = QUICK
   ? { rooms: 20, subscribers: 200, senders: 20, rates: [100, 250], stepSeconds: 5, idle: 1_000, history: 100_000 }
   : { rooms: 100, subscribers: 1_000, senders: 50, rates: [100, 250, 500, 1_000], stepSeconds: 10, idle: 10_000, history: 1_000_000 };
@@ -211,6 +214,10 @@ async function main(): Promise<void> {
       // Setting up the world befriends and puts in rooms many users at once.
       SOCIAL_RATE_PER_MINUTE: '0',
     };
+    if (SCALE_ONLY) {
+      process.stdout.write(`${renderScale(await scaleStep(QUICK ? SCALE_PLAN_QUICK : SCALE_PLAN, env, progress))}\n`);
+      return;
+    }
     processes.push(await startProcess('worker', env));
     const gateway = await startProcess('gateway', env);
     processes.push(gateway);
@@ -238,6 +245,10 @@ async function main(): Promise<void> {
     progress(`idle subscriptions: opening ${LOAD.idle}`);
     results.idleSubscriptions = await idleSubscriptions(env);
     results.history = await historyReads(gateway.url, db.url);
+    progress('scale step: 4 gateways, 2 workers, before and after reading only served partitions');
+    const scale = await scaleStep(QUICK ? SCALE_PLAN_QUICK : SCALE_PLAN, env, progress);
+    (results as BenchResults & { scale?: ScaleResult }).scale = scale;
+    progress(renderScale(scale));
     results.targets = judge(results);
     if (QUICK) {
       // A smoke run: shown, not recorded; BENCHMARKS.md holds full runs only.

@@ -31,6 +31,9 @@ export const CONFIG_ENV_VARS = [
   'WS_UNREAD_TIMEOUT_SECONDS',
   'SUBSCRIPTION_SETUP_CONCURRENCY',
   'SUBSCRIPTION_SETUP_WAIT_MS',
+  'KAFKA_EVENT_PARTITIONS',
+  'KAFKA_REPLY_PARTITIONS',
+  'GATEWAY_READS_SERVED_PARTITIONS_ONLY',
 ] as const;
 
 type Env = Partial<Record<(typeof CONFIG_ENV_VARS)[number], string>>;
@@ -49,7 +52,21 @@ export interface Config {
   databaseUrl: string;
   jwtSecret: string;
   topics: Topics;
+  /** Partitions of chat.commands (and the dead-letter topic) when created: at most this many workers share the work. */
   partitions: number;
+  /**
+   * Partitions of chat.messages and chat.replies when created. More of them,
+   * less that a gateway fetches for others (docs/scaling.md): replies at
+   * least the most gateways ever run, so that no two share one.
+   */
+  eventPartitions: number;
+  replyPartitions: number;
+  /**
+   * A gateway reads only its own partition of chat.replies and the partitions
+   * of chat.messages it has live subscribers for (and the sessions one); off:
+   * it reads every partition of both (the "before" of the scale benchmark).
+   */
+  readServedPartitionsOnly: boolean;
   replicationFactor: number;
   minInsyncReplicas: number;
   /** How long a mutation waits for the worker's reply; also the command's lifetime. */
@@ -155,6 +172,9 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
 
   const port = int('PORT', 4000, 0, 65535);
   const partitions = int('KAFKA_PARTITIONS', 6, 1, 1000);
+  const eventPartitions = int('KAFKA_EVENT_PARTITIONS', 64, 1, 10_000);
+  const replyPartitions = int('KAFKA_REPLY_PARTITIONS', 128, 1, 10_000);
+  const readServedPartitionsOnly = bool('GATEWAY_READS_SERVED_PARTITIONS_ONLY', true);
   const replicationFactor = int('KAFKA_REPLICATION_FACTOR', 1, 1, 10);
   const minInsyncReplicas = int('KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 10);
   if (minInsyncReplicas > replicationFactor) {
@@ -241,6 +261,9 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     jwtSecret,
     topics: Object.freeze(topicNames(prefix)),
     partitions,
+    eventPartitions,
+    replyPartitions,
+    readServedPartitionsOnly,
     replicationFactor,
     minInsyncReplicas,
     commandTimeoutMs,

@@ -1,5 +1,5 @@
 import { COMMAND_TYPES, commandKey, parseCommand } from '../src/contracts/commands';
-import { RecordFormatError, SESSIONS_CHANNEL, eventRoute, type MessageRecord } from '../src/contracts/records';
+import { RecordFormatError, SESSIONS_CHANNEL, channelKey, eventRoute, userChannel, type MessageRecord, type PublicUser } from '../src/contracts/records';
 
 const valid = {
   v: 1,
@@ -31,14 +31,22 @@ test.each([
   expect(() => parseCommand(Buffer.from(raw))).toThrow(reason);
 });
 
-test("room messages are keyed and routed by their room; session ends by their user, to every gateway's session channel", () => {
+test("room messages are keyed and routed by their room; session ends all by one key, to every gateway's session channel", () => {
   const roomId = valid.payload.roomId;
   const message = { roomId, seq: 1 } as MessageRecord;
   expect(eventRoute({ v: 1, type: 'message', message })).toEqual({ key: roomId, channel: roomId });
   expect(eventRoute({ v: 1, type: 'session-ended', userId: valid.actorId, tokenId: 't1' })).toEqual({
-    key: valid.actorId,
+    key: SESSIONS_CHANNEL,
     channel: SESSIONS_CHANNEL,
   });
+});
+
+test('a channel names the key of its events, so a gateway knows the partition to read', () => {
+  const roomId = valid.payload.roomId;
+  expect(channelKey(roomId)).toBe(eventRoute({ v: 1, type: 'message', message: { roomId, seq: 1 } as MessageRecord }).key);
+  const friendChanged = { v: 1, type: 'friend-changed', userId: valid.actorId, friend: {} as PublicUser, isFriend: true } as const;
+  expect(channelKey(userChannel(valid.actorId))).toBe(eventRoute(friendChanged).key);
+  expect(channelKey(SESSIONS_CHANNEL)).toBe(eventRoute({ v: 1, type: 'account-deleted', userId: valid.actorId }).key);
 });
 
 test('each command is keyed by what must stay in order: a room by its room, an account by its user', () => {

@@ -19,6 +19,8 @@ export function testConfig(prefix: string, env: Record<string, string> = {}): Co
       JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_PARTITIONS: '3',
+      KAFKA_EVENT_PARTITIONS: '3',
+      KAFKA_REPLY_PARTITIONS: '3',
       PORT: '0',
       // Every test client comes from 127.0.0.1: per-address limits would throttle the whole suite as one client.
       SIGN_UP_RATE_PER_ADDRESS: '0',

@@ -9,6 +9,12 @@ export const RECORD_VERSION = 1;
 
 /** Header naming the gateway instance that waits for a command's reply. */
 export const REPLY_TO_HEADER = 'reply-to';
+/**
+ * Header naming the partition of chat.replies the waiting gateway reads (a
+ * decimal number): the worker produces the reply there, so each gateway
+ * fetches only its own partition. Without it, the reply is keyed by reply-to.
+ */
+export const REPLY_PARTITION_HEADER = 'reply-partition';
 /** Header graphql-kafkajs-subscriptions routes events by: the room id for room messages, else SESSIONS_CHANNEL. */
 export const CHANNEL_HEADER = 'channel';
 /** The channel of session events; every gateway reads it (room ids are UUIDs, so it cannot collide). */
@@ -156,8 +162,14 @@ export function eventRoute(event: ChatEvent): { key: string; channel: string } {
       return { key: event.userId, channel: userChannel(event.userId) };
     case 'session-ended':
     case 'account-deleted':
-      return { key: event.userId, channel: SESSIONS_CHANNEL };
+      // One key, so one partition every gateway keeps reading, whatever else it pauses (docs/scaling.md).
+      return { key: SESSIONS_CHANNEL, channel: SESSIONS_CHANNEL };
   }
+}
+
+/** The Kafka key of a channel's events (what eventRoute gives them), so a reader can tell which partition holds it. */
+export function channelKey(channel: string): string {
+  return channel.startsWith('user:') ? channel.slice('user:'.length) : channel;
 }
 
 /** Why a record could not be used; it goes to the dead-letter topic with this reason. */

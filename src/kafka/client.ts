@@ -93,3 +93,22 @@ export async function deleteGroupQuietly(admin: Admin, groupId: string, log: Log
     log.warn('could not delete consumer group', { groupId, err: (err as Error).message });
   }
 }
+
+const keyPartitioner = Partitioners.DefaultPartitioner();
+const partitionLists = new Map<number, { partitionId: number; leader: number }[]>();
+
+/**
+ * The partition our producers put a record of `key` on, in a topic of
+ * `partitions` partitions (PRODUCER_CONFIG's partitioner, murmur2): a reader
+ * can tell where a room's or a user's events are without asking anyone.
+ */
+export function partitionOfKey(key: string, partitions: number): number {
+  let metadata = partitionLists.get(partitions);
+  if (!metadata) partitionLists.set(partitions, (metadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0 }))));
+  return keyPartitioner({ topic: '', partitionMetadata: metadata as never, message: { key, value: null } });
+}
+
+/** The partitions of `topic` other than `keep`: what a consumer pauses to read only `keep`. */
+export function allPartitionsBut(partitions: number, keep: ReadonlySet<number>): number[] {
+  return Array.from({ length: partitions }, (_, p) => p).filter((p) => !keep.has(p));
+}

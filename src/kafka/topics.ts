@@ -2,12 +2,25 @@ import type { Admin } from 'kafkajs';
 import type { Config } from '../config';
 
 const LEADERS_TIMEOUT_MS = 30_000;
+/** A reply is of no use after its command's wait (seconds): an hour of them is plenty for debugging. */
+const REPLY_RETENTION_MS = 3_600_000;
+
+type TopicsConfig = Pick<Config, 'topics' | 'partitions' | 'eventPartitions' | 'replyPartitions' | 'replicationFactor' | 'minInsyncReplicas'>;
+
+/**
+ * Partitions of each topic when created. Commands: the most workers that
+ * share the work. Events and replies: as many as keep what each gateway
+ * fetches for others small (a gateway reads one partition of replies and the
+ * event partitions of its rooms; see docs/scaling.md).
+ */
+export function partitionsOf(topic: string, config: TopicsConfig): number {
+  if (topic === config.topics.messages) return config.eventPartitions;
+  if (topic === config.topics.replies) return config.replyPartitions;
+  return config.partitions;
+}
 
 /** Creates the service's topics when missing, with partition counts and replication from config. */
-export async function ensureTopics(
-  admin: Admin,
-  config: Pick<Config, 'topics' | 'partitions' | 'replicationFactor' | 'minInsyncReplicas'>,
-): Promise<void> {
+export async function ensureTopics(admin: Admin, config: TopicsConfig): Promise<void> {
   const topics = Object.values(config.topics);
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((topic) => !existing.has(topic));
@@ -18,9 +31,12 @@ export async function ensureTopics(
       waitForLeaders: false,
       topics: missing.map((topic) => ({
         topic,
-        numPartitions: config.partitions,
+        numPartitions: partitionsOf(topic, config),
         replicationFactor: config.replicationFactor,
-        configEntries: [{ name: 'min.insync.replicas', value: String(config.minInsyncReplicas) }],
+        configEntries: [
+          { name: 'min.insync.replicas', value: String(config.minInsyncReplicas) },
+          ...(topic === config.topics.replies ? [{ name: 'retention.ms', value: String(REPLY_RETENTION_MS) }] : []),
+        ],
       })),
     });
   }

@@ -1,10 +1,12 @@
 import { KafkaPubSub } from 'graphql-kafkajs-subscriptions';
 import type { Admin, Consumer, ConsumerConfig, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../config';
+import { CHANNEL_HEADER, SESSIONS_CHANNEL, channelKey } from '../contracts/records';
 import type { Logger } from '../log';
-import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly } from '../kafka/client';
+import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly, partitionOfKey } from '../kafka/client';
 import { PeriodicCommits } from '../kafka/commits';
 import type { Metrics } from '../observe/metrics';
+import { PartitionGate } from './partition-gate';
 import type { EventSource, SourceRecord } from './router';
 
 /**
@@ -17,18 +19,31 @@ import type { EventSource, SourceRecord } from './router';
  *   consumer it makes is handed out with a run() that runs with autoCommit
  *   off and commits on a timer (PeriodicCommits);
  * - it has no close(): its private `consumer` and `producer` are reached by name.
+ *
+ * It fetches only the partitions that hold a channel with a subscriber here,
+ * and the one of SESSIONS_CHANNEL (PartitionGate): the library cannot pause,
+ * but the consumer it makes is ours, so pause, seek and resume act on it. The
+ * library still routes whatever is fetched.
  */
 export class KafkaEvents implements EventSource {
   private pubsub: KafkaPubSub | null = null;
   private commits: PeriodicCommits | null = null;
+  private consumer: Consumer | null = null;
+  /** Null until started, and when every partition is read (readServedPartitionsOnly off). */
+  private gate: PartitionGate | null = null;
+  private partitions = 0;
+  /** Subscription id → its channel and the channel's partition, to release them. */
+  private readonly subscriptions = new Map<number, { channel: string; partition: number }>();
+  /** Channels with a subscriber here → how many: a record of one is delivered, else fetched for nothing. */
+  private readonly channels = new Map<string, number>();
   private readonly groupId: string;
 
   constructor(
     private readonly kafka: Pick<Kafka, 'producer' | 'consumer'>,
     private readonly admin: Admin,
-    private readonly config: Pick<Config, 'topics' | 'instanceId'>,
+    private readonly config: Pick<Config, 'topics' | 'instanceId' | 'readServedPartitionsOnly'>,
     private readonly log: Logger,
-    private readonly metrics: Pick<Metrics, 'watchConsumer'>,
+    private readonly metrics: Pick<Metrics, 'watchConsumer' | 'recordCounters' | 'countPartitionsRead'>,
   ) {
     this.groupId = `${config.topics.messages}.gateway.${config.instanceId}`;
   }
@@ -40,11 +55,16 @@ export class KafkaEvents implements EventSource {
    */
   async start(): Promise<void> {
     const kafka = this.kafka;
+    const topic = this.config.topics.messages;
+    this.partitions = (await this.admin.fetchTopicOffsets(topic)).length;
+    const counted = this.metrics.recordCounters('messages');
     const watched = {
       producer: kafka.producer.bind(kafka),
       consumer: (config: ConsumerConfig) => {
-        const consumer = kafka.consumer(config);
+        const consumer = (this.consumer = kafka.consumer(config));
         this.metrics.watchConsumer('messages', consumer);
+        if (this.config.readServedPartitionsOnly) this.gateConsumer(consumer);
+        this.metrics.countPartitionsRead('messages', () => this.gate?.openCount ?? this.partitions);
         const commits = (this.commits = new PeriodicCommits(consumer, this.log));
         const run = consumer.run.bind(consumer);
         consumer.run = (runConfig) => {
@@ -56,6 +76,9 @@ export class KafkaEvents implements EventSource {
             eachMessage:
               eachMessage &&
               (async (payload) => {
+                counted.fetched.inc();
+                const channel = payload.message.headers?.[CHANNEL_HEADER];
+                if (channel !== undefined && this.channels.has(String(channel))) counted.delivered.inc();
                 await eachMessage(payload);
                 commits.processed(payload.topic, payload.partition, payload.message.offset);
               }),
@@ -73,13 +96,59 @@ export class KafkaEvents implements EventSource {
     });
   }
 
-  subscribe(channel: string, onRecord: (record: SourceRecord) => void): Promise<number> {
-    if (!this.pubsub) return Promise.reject(new Error('the events topic is not being read (start() first)'));
-    return this.pubsub.subscribe(channel, onRecord);
+  /**
+   * Reads only the partitions with a reader here: every other one is paused
+   * when the consumer joins its group (before its first fetch), and from then
+   * on as its last reader leaves.
+   */
+  private gateConsumer(consumer: Consumer): void {
+    const topic = this.config.topics.messages;
+    const gate = (this.gate = new PartitionGate(
+      {
+        pause: (partitions) => consumer.pause([{ topic, partitions }]),
+        resumeFromEnd: async (partition) => {
+          // A concrete offset read now, not "latest" resolved at some later fetch: what was produced
+          // before this read is in the store already, and the room stream reads history after it.
+          const ends = await this.admin.fetchTopicOffsets(topic);
+          const end = ends.find((e) => e.partition === partition);
+          if (!end) throw new Error(`${topic} has no partition ${partition}`);
+          consumer.seek({ topic, partition, offset: end.high });
+          consumer.resume([{ topic, partitions: [partition] }]);
+        },
+      },
+      this.partitions,
+      new Set([this.partitionOfChannel(SESSIONS_CHANNEL)]),
+    ));
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      const closed = gate.closed();
+      if (closed.length > 0) consumer.pause([{ topic, partitions: closed }]);
+    });
+  }
+
+  private partitionOfChannel(channel: string): number {
+    return partitionOfKey(channelKey(channel), this.partitions);
+  }
+
+  async subscribe(channel: string, onRecord: (record: SourceRecord) => void): Promise<number> {
+    if (!this.pubsub) throw new Error('the events topic is not being read (start() first)');
+    const partition = this.partitionOfChannel(channel);
+    await this.gate?.acquire(partition);
+    const id = await this.pubsub.subscribe(channel, onRecord);
+    this.subscriptions.set(id, { channel, partition });
+    this.channels.set(channel, (this.channels.get(channel) ?? 0) + 1);
+    return id;
   }
 
   unsubscribe(id: number): void {
+    const subscription = this.subscriptions.get(id);
+    if (!subscription) return;
+    const { channel, partition } = subscription;
+    this.subscriptions.delete(id);
     this.pubsub?.unsubscribe(id);
+    const left = (this.channels.get(channel) ?? 1) - 1;
+    if (left > 0) this.channels.set(channel, left);
+    else this.channels.delete(channel);
+    this.gate?.release(partition);
   }
 
   /** Leaves and deletes this process's consumer group. */

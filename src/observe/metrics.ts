@@ -126,6 +126,58 @@ export class Metrics {
   });
   private readonly lagByPartition = new Map<string, Map<number, Gauge.Internal<'consumer' | 'partition'>>>();
 
+  private readonly recordsFetched = new Counter({
+    name: 'chat_kafka_records_fetched_total',
+    help: "Records this process's consumer fetched and looked at, by consumer (a gateway's replies and messages): with records_delivered, the share it read for nobody here",
+    labelNames: ['consumer'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly recordsDelivered = new Counter({
+    name: 'chat_kafka_records_delivered_total',
+    help: 'Records of the consumer that had a reader here (a reply this gateway waited for; an event of a channel with a live listener here)',
+    labelNames: ['consumer'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly partitionsReadSources = new Map<string, () => number>();
+
+  private readonly partitionsRead: Gauge<'consumer'> = new Gauge({
+    name: 'chat_kafka_partitions_read',
+    help: 'Partitions the consumer fetches now (the others are paused: no reader here)',
+    labelNames: ['consumer'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [consumer, source] of this.partitionsReadSources) this.partitionsRead.set({ consumer }, source());
+    },
+  });
+
+  /** The fetched and delivered counters of one consumer, to count a record with no label lookup. */
+  recordCounters(consumer: string): { fetched: Counter.Internal; delivered: Counter.Internal } {
+    return { fetched: this.recordsFetched.labels({ consumer }), delivered: this.recordsDelivered.labels({ consumer }) };
+  }
+
+  /** Where the partitions-read gauge of a consumer reads its value. */
+  countPartitionsRead(consumer: string, source: () => number): void {
+    this.partitionsReadSources.set(consumer, source);
+  }
+
+  /** Records fetched and delivered so far, by consumer (the scale benchmark and tests read them in process). */
+  async recordsRead(): Promise<Record<string, { fetched: number; delivered: number }>> {
+    const out: Record<string, { fetched: number; delivered: number }> = {};
+    for (const [metric, field] of [
+      [this.recordsFetched, 'fetched'],
+      [this.recordsDelivered, 'delivered'],
+    ] as const) {
+      for (const { labels, value } of (await metric.get()).values) {
+        const consumer = String(labels.consumer);
+        out[consumer] ??= { fetched: 0, delivered: 0 };
+        out[consumer][field] = value;
+      }
+    }
+    return out;
+  }
+
   /** One GraphQL operation ended; each distinct root field is counted (several are rare: one request, several fields). */
   graphqlOperation(transport: Transport, type: OperationType, fields: readonly string[], outcome: string, seconds: number): void {
     for (const field of fields.length > 0 ? fields : ['none']) {

@@ -1,4 +1,4 @@
-import { Entity, Index, JsonType, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, Index, JsonType, ManyToOne, PrimaryKey, PrimaryKeyProp, Property, Unique } from '@mikro-orm/core';
 import type { AttachmentRecord, MessageKind, SystemEventRecord } from '../contracts/records';
 
 // Column types are spelled out so the mapping never depends on emitted type metadata.
@@ -110,12 +110,16 @@ export class RoomMember {
 @Entity({ tableName: 'messages' })
 @Unique({ properties: ['room', 'seq'] })
 @Unique({ properties: ['room', 'clientMessageId'] })
+@Unique({ properties: ['id'] })
 export class Message {
+  /** The key leads with the room, as a database distributed by room_id needs (docs/scaling.md); id alone stays unique for bookmarks. */
+  [PrimaryKeyProp]?: ['room', 'id'];
+
+  @ManyToOne({ entity: () => Room, fieldName: 'room_id', deleteRule: 'cascade', primary: true })
+  room!: Room;
+
   @PrimaryKey({ type: 'uuid' })
   id!: string;
-
-  @ManyToOne({ entity: () => Room, fieldName: 'room_id', deleteRule: 'cascade' })
-  room!: Room;
 
   @Property({ type: 'integer' })
   seq!: number;
@@ -149,7 +153,7 @@ export class Bookmark {
   @ManyToOne({ entity: () => User, primary: true, fieldName: 'user_id', deleteRule: 'cascade' })
   user!: User;
 
-  @ManyToOne({ entity: () => Message, primary: true, fieldName: 'message_id', deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => Message, primary: true, fieldName: 'message_id', referencedColumnNames: ['id'], deleteRule: 'cascade' })
   message!: Message;
 
   @Property({ type: 'Date' })

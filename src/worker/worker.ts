@@ -8,6 +8,7 @@ import {
   CHANNEL_HEADER,
   RECORD_VERSION,
   REPLY_TO_HEADER,
+  REPLY_PARTITION_HEADER,
   RecordFormatError,
   eventRoute,
   type ChatEvent,
@@ -204,7 +205,7 @@ export class Worker {
         // A gateway wrote it, so it is a fault, not the user's: its caller learns at once instead of timing out.
         const commandId = readableCommandId(record.value);
         if (commandId !== null && replyTo !== undefined) {
-          await this.reply(replyTo, JSON.stringify(errorReply(commandId, 'INTERNAL_SERVER_ERROR', 'The request could not be processed.')));
+          await this.reply(replyTo, JSON.stringify(errorReply(commandId, 'INTERNAL_SERVER_ERROR', 'The request could not be processed.')), record);
         }
       }
     }
@@ -225,7 +226,7 @@ export class Worker {
       this.metrics.commandDone(command.type, outcome.outcome, outcome.applySeconds);
       if (outcome.rejected !== undefined) await this.setAside(record, partition, `command failed: ${outcome.rejected}`);
       for (const { key, channel, value } of outcome.events) events.push({ key, value, headers: { [CHANNEL_HEADER]: channel } });
-      if (replyTo !== undefined) replies.push(this.replyRecord(replyTo, outcome.reply));
+      if (replyTo !== undefined) replies.push(this.replyRecord(replyTo, outcome.reply, record));
     }
     const topicMessages = [
       { topic: this.config.topics.messages, messages: events },
@@ -234,12 +235,14 @@ export class Worker {
     if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages });
   }
 
-  private replyRecord(replyTo: HeaderValue, reply: string): KafkaRecord {
-    return { key: String(replyTo), value: reply, headers: { [REPLY_TO_HEADER]: replyTo } as IHeaders };
+  /** The reply to `command`: on the partition its gateway reads, when it named one (REPLY_PARTITION_HEADER). */
+  private replyRecord(replyTo: HeaderValue, reply: string, command: KafkaMessage): KafkaRecord {
+    const partition = replyPartition(command.headers?.[REPLY_PARTITION_HEADER]);
+    return { key: String(replyTo), value: reply, headers: { [REPLY_TO_HEADER]: replyTo } as IHeaders, ...(partition === null ? {} : { partition }) };
   }
 
-  private async reply(replyTo: HeaderValue, reply: string): Promise<void> {
-    await this.producer.send({ topic: this.config.topics.replies, messages: [this.replyRecord(replyTo, reply)] });
+  private async reply(replyTo: HeaderValue, reply: string, command: KafkaMessage): Promise<void> {
+    await this.producer.send({ topic: this.config.topics.replies, messages: [this.replyRecord(replyTo, reply, command)] });
   }
 
   /**
@@ -411,4 +414,11 @@ export class Worker {
 
 function errorReply(commandId: string, code: string, message: string): Reply {
   return { v: RECORD_VERSION, commandId, ok: false, error: { code, message } };
+}
+
+/** The partition a gateway asked its reply on; null for none or one that is not a partition number (keyed by reply-to then). */
+export function replyPartition(header: HeaderValue | undefined): number | null {
+  if (header === undefined) return null;
+  const text = String(header);
+  return /^\d{1,5}$/.test(text) ? Number(text) : null;
 }

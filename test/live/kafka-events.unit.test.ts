@@ -1,6 +1,8 @@
 import type { Admin, ConsumerConfig, ConsumerRunConfig, EachMessagePayload, Kafka, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { COMMIT_INTERVAL_MS } from '../../src/kafka/commits';
 import type { Logger } from '../../src/log';
+import { SESSIONS_CHANNEL } from '../../src/contracts/records';
+import { partitionOfKey } from '../../src/kafka/client';
 import { KafkaEvents } from '../../src/live/kafka-events';
 import type { SourceRecord } from '../../src/live/router';
 
@@ -9,11 +11,13 @@ import type { SourceRecord } from '../../src/live/router';
  * (see its comment). If the library changes under the workarounds, these fail.
  */
 const TOPIC = 'chat.messages';
+const PARTITIONS = 8;
 const ROOM = '00000000-0000-4000-8000-00000000000a';
 const SILENT: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-function fakeKafka() {
+function fakeKafka(readServedPartitionsOnly = false) {
   const calls: string[] = [];
+  const joinListeners: (() => void)[] = [];
   const consumerConfigs: ConsumerConfig[] = [];
   const runConfigs: ConsumerRunConfig[] = [];
   const committed: TopicPartitionOffsetAndMetadata[] = [];
@@ -27,6 +31,11 @@ function fakeKafka() {
     },
     commitOffsets: async (offsets: TopicPartitionOffsetAndMetadata[]) => void committed.push(...offsets),
     disconnect: async () => void calls.push('consumer.disconnect'),
+    events: { GROUP_JOIN: 'join' },
+    on: (event: string, listener: () => void) => void (event === 'join' && joinListeners.push(listener)),
+    pause: ([{ partitions }]: { partitions: number[] }[]) => void calls.push(`pause ${partitions.join(',')}`),
+    resume: ([{ partitions }]: { partitions: number[] }[]) => void calls.push(`resume ${partitions.join(',')}`),
+    seek: ({ partition, offset }: { partition: number; offset: string }) => void calls.push(`seek ${partition}@${offset}`),
   };
   const producer = {
     connect: async () => void calls.push('producer.connect'),
@@ -39,11 +48,20 @@ function fakeKafka() {
     },
     producer: () => producer,
   } as unknown as Kafka;
-  const admin = { deleteGroups: async (ids: string[]) => void deletedGroups.push(...ids) } as unknown as Admin;
+  const admin = {
+    deleteGroups: async (ids: string[]) => void deletedGroups.push(...ids),
+    fetchTopicOffsets: async () => Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, high: String(100 + partition), low: '0', offset: '0' })),
+  } as unknown as Admin;
   const watched: string[] = [];
-  const metrics = { watchConsumer: (name: string) => void watched.push(name) };
-  const events = new KafkaEvents(kafka, admin, { topics: { messages: TOPIC } as never, instanceId: 'gw1' }, SILENT, metrics);
-  return { events, calls, consumerConfigs, runConfigs, committed, deletedGroups, watched };
+  const counts = { fetched: 0, delivered: 0 };
+  const metrics = {
+    watchConsumer: (name: string) => void watched.push(name),
+    recordCounters: () => ({ fetched: { inc: () => void counts.fetched++ }, delivered: { inc: () => void counts.delivered++ } }) as never,
+    countPartitionsRead: () => undefined,
+  };
+  const events = new KafkaEvents(kafka, admin, { topics: { messages: TOPIC } as never, instanceId: 'gw1', readServedPartitionsOnly }, SILENT, metrics);
+  const join = () => joinListeners.forEach((listener) => listener());
+  return { events, calls, consumerConfigs, runConfigs, committed, deletedGroups, watched, counts, join };
 }
 
 function payload(channel: string, offset: string): EachMessagePayload {
@@ -55,6 +73,8 @@ function payload(channel: string, offset: string): EachMessagePayload {
     pause: () => () => undefined,
   };
 }
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 afterEach(() => jest.useRealTimers());
 
@@ -102,5 +122,34 @@ describe('KafkaEvents (the adapter of graphql-kafkajs-subscriptions)', () => {
     expect(calls.slice(-2)).toEqual(['consumer.disconnect', 'producer.disconnect']);
     expect(deletedGroups).toEqual([`${TOPIC}.gateway.gw1`]);
     await expect(events.subscribe(ROOM, () => undefined)).rejects.toThrow('not being read');
+  });
+
+  test('with readServedPartitionsOnly, it pauses all but the sessions partition at its join, resumes a partition from its end for its first subscriber and pauses it after the last', async () => {
+    const { events, calls, join, runConfigs, counts } = fakeKafka(true);
+    await events.start();
+    const sessions = partitionOfKey(SESSIONS_CHANNEL, PARTITIONS);
+    const room = partitionOfKey(ROOM, PARTITIONS);
+    expect(room).not.toBe(sessions); // else pick another ROOM
+    join();
+    const others = range(0, PARTITIONS - 1).filter((p) => p !== sessions);
+    expect(calls.at(-1)).toBe(`pause ${others.join(',')}`);
+
+    calls.length = 0;
+    const first = await events.subscribe(ROOM, () => undefined);
+    expect(calls).toEqual([`seek ${room}@${100 + room}`, `resume ${room}`]);
+    const second = await events.subscribe(ROOM, () => undefined);
+    await events.subscribe(SESSIONS_CHANNEL, () => undefined);
+    expect(calls).toHaveLength(2); // already read
+
+    await runConfigs[0].eachMessage!(payload(ROOM, '7'));
+    await runConfigs[0].eachMessage!(payload('another room', '8'));
+    expect(counts).toEqual({ fetched: 2, delivered: 1 });
+
+    events.unsubscribe(first);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toHaveLength(2); // one subscriber left
+    events.unsubscribe(second);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.at(-1)).toBe(`pause ${room}`);
   });
 });

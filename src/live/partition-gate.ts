@@ -1,0 +1,79 @@
+/** How a gate acts on its consumer (kafkajs in KafkaEvents; a fake in unit tests). */
+export interface PartitionControl {
+  /** Stops fetching these partitions. */
+  pause(partitions: number[]): void;
+  /**
+   * Fetches the partition again from its end as of this call: once it
+   * resolves, every record produced after the call will be read, and every
+   * record before it was produced before the call (so, for our events, is in
+   * the store: a room stream that reads history after this fills the rest).
+   */
+  resumeFromEnd(partition: number): Promise<void>;
+}
+
+/**
+ * Which partitions of the events topic this gateway fetches: those with at
+ * least one local reader (a channel with a listener), and `always` (the
+ * sessions partition, which every gateway needs). The first reader of a
+ * paused partition waits until it is read again from its end; the last one
+ * leaving pauses it. Changes of one partition happen one at a time, in order.
+ */
+export class PartitionGate {
+  private readonly readers = new Map<number, number>();
+  private readonly open: Set<number>;
+  /** The last change queued per partition. */
+  private readonly queues = new Map<number, Promise<void>>();
+
+  constructor(
+    private readonly control: PartitionControl,
+    private readonly partitions: number,
+    private readonly always: ReadonlySet<number>,
+  ) {
+    this.open = new Set(always);
+  }
+
+  /** The partitions to pause when the consumer (re)joins: all with no reader. */
+  closed(): number[] {
+    return Array.from({ length: this.partitions }, (_, p) => p).filter((p) => !this.open.has(p));
+  }
+
+  /** How many partitions are read now. */
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  /** One more reader of `partition`; resolves once its records are fetched. */
+  acquire(partition: number): Promise<void> {
+    this.readers.set(partition, (this.readers.get(partition) ?? 0) + 1);
+    return this.settle(partition);
+  }
+
+  /** One reader fewer; the last one pauses the partition. */
+  release(partition: number): void {
+    const left = (this.readers.get(partition) ?? 0) - 1;
+    if (left > 0) this.readers.set(partition, left);
+    else this.readers.delete(partition);
+    this.settle(partition).catch(() => undefined); // a failed pause is retried by the next change
+  }
+
+  private settle(partition: number): Promise<void> {
+    const step = (this.queues.get(partition) ?? Promise.resolve()).then(() => this.apply(partition));
+    const queued = step.catch(() => undefined);
+    this.queues.set(partition, queued);
+    void queued.then(() => {
+      if (this.queues.get(partition) === queued) this.queues.delete(partition);
+    });
+    return step;
+  }
+
+  private async apply(partition: number): Promise<void> {
+    const wanted = this.always.has(partition) || this.readers.has(partition);
+    if (wanted && !this.open.has(partition)) {
+      await this.control.resumeFromEnd(partition);
+      this.open.add(partition);
+    } else if (!wanted && this.open.has(partition)) {
+      this.control.pause([partition]);
+      this.open.delete(partition);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { PartitionGate, type PartitionControl } from '../../src/live/partition-gate';
+
+/** A control that records what the gate asks, and whose resumes finish when the test says. */
+function fakeControl() {
+  const calls: string[] = [];
+  const waiting: (() => void)[] = [];
+  const control: PartitionControl = {
+    pause: (partitions) => void calls.push(`pause ${partitions.join(',')}`),
+    resumeFromEnd: (partition) =>
+      new Promise<void>((resolve) => {
+        calls.push(`resume ${partition}`);
+        waiting.push(resolve);
+      }),
+  };
+  const finishResumes = () => waiting.splice(0).forEach((resolve) => resolve());
+  return { control, calls, finishResumes };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+test('given partitions with no reader, when the gate starts, then all but the always-read ones are closed', () => {
+  const { control } = fakeControl();
+  const gate = new PartitionGate(control, 4, new Set([2]));
+  expect(gate.closed()).toEqual([0, 1, 3]);
+  expect(gate.openCount).toBe(1);
+});
+
+test('given a paused partition, when two readers come at once, then it is resumed once and both wait for it', async () => {
+  const { control, calls, finishResumes } = fakeControl();
+  const gate = new PartitionGate(control, 4, new Set());
+  let ready = 0;
+  void gate.acquire(1).then(() => ready++);
+  void gate.acquire(1).then(() => ready++);
+  await flush();
+  expect(calls).toEqual(['resume 1']);
+  expect(ready).toBe(0);
+  finishResumes();
+  await flush();
+  expect(ready).toBe(2);
+  expect(gate.closed()).toEqual([0, 2, 3]);
+});
+
+test('given a partition left by its last reader and paused, when a new reader comes, then it waits until it is resumed from the end', async () => {
+  const { control, calls, finishResumes } = fakeControl();
+  const gate = new PartitionGate(control, 4, new Set());
+  const first = gate.acquire(3);
+  await flush();
+  finishResumes();
+  await first;
+  gate.release(3);
+  await flush();
+  let ready = false;
+  void gate.acquire(3).then(() => (ready = true));
+  await flush();
+  expect(calls).toEqual(['resume 3', 'pause 3', 'resume 3']);
+  expect(ready).toBe(false); // not before it is read again
+  finishResumes();
+  await flush();
+  expect(ready).toBe(true);
+  expect(gate.openCount).toBe(1);
+});
+
+test('given an always-read partition, when its readers come and go, then it is never paused nor resumed', async () => {
+  const { control, calls } = fakeControl();
+  const gate = new PartitionGate(control, 4, new Set([0]));
+  await gate.acquire(0);
+  gate.release(0);
+  await flush();
+  expect(calls).toEqual([]);
+});
+
+test('given a resume that fails, when the reader asks, then it gets the error and the next reader tries again', async () => {
+  const calls: string[] = [];
+  let fail = true;
+  const gate = new PartitionGate(
+    {
+      pause: (partitions) => void calls.push(`pause ${partitions.join(',')}`),
+      resumeFromEnd: async (partition) => {
+        calls.push(`resume ${partition}`);
+        if (fail) throw new Error('broker away');
+      },
+    },
+    2,
+    new Set(),
+  );
+  await expect(gate.acquire(1)).rejects.toThrow('broker away');
+  gate.release(1);
+  fail = false;
+  await gate.acquire(1);
+  expect(calls).toEqual(['resume 1', 'resume 1']);
+  expect(gate.openCount).toBe(1);
+});
+
+test('given a reader leaving, when another comes in the same turn, then the partition stays read', async () => {
+  const { control, calls, finishResumes } = fakeControl();
+  const gate = new PartitionGate(control, 4, new Set());
+  const first = gate.acquire(2);
+  await flush();
+  finishResumes();
+  await first;
+  gate.release(2);
+  await gate.acquire(2);
+  expect(calls).toEqual(['resume 2']);
+});
