@@ -98,7 +98,11 @@ async function openSubscriptions(url: string, count: number, users: User[], room
           warmedUp[i] = true;
           onBody(data.roomMessages.body);
         },
-        error: (err) => progress(`subscription error: ${JSON.stringify(err).slice(0, 200)}`),
+        // A CloseEvent stringifies as {}: its code and reason say why (4400s from graphql-ws, 1006 for a terminated socket).
+        error: (err) => {
+          const closed = err as { code?: number; reason?: string };
+          progress(`subscription error: ${closed.code !== undefined ? `socket closed ${closed.code} ${closed.reason ?? ''}` : JSON.stringify(err).slice(0, 200)}`);
+        },
         complete: () => undefined,
       },
     );

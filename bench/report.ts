@@ -21,6 +21,8 @@ export interface Step {
   cpuMsPerChat?: Record<string, number>;
   /** The 1-minute load average when the step ended: other work on the machine shows here. */
   loadAverage?: number;
+  /** With --trace (service only): per hop of a chat, its percentiles over the step's traced chats. */
+  hopsMs?: Record<string, Percentiles>;
 }
 export interface BenchResults {
   startedAt: string;                         // ISO
@@ -173,6 +175,21 @@ const rate = (n: number): string => (Math.abs(n) >= 100 ? String(Math.round(n)) 
 const ms = (n: number): string => n.toFixed(1);
 const triple = (p: Percentiles | null): string[] => (p ? [ms(p.p50), ms(p.p95), ms(p.p99)] : ['—', '—', '—']);
 
+/** Where a chat's time goes, from the service's traces (`--trace`): p50 / p99 per hop and step. */
+function hopLines(steps: Step[]): string[] {
+  const traced = steps.filter((s) => s.target === 'service' && s.hopsMs);
+  if (traced.length === 0) return [];
+  const label = (s: Step) => (s.mode === 'open' ? `open ${rate(s.offeredPerSec!)}/s` : s.mode);
+  const out = ['### Where a chat\'s time goes (service, traced)', ''];
+  out.push(`| Hop | ${traced.map(label).join(' | ')} |`, `|---|${traced.map(() => '--:').join('|')}|`);
+  for (const hop of Object.keys(traced[0].hopsMs!)) {
+    out.push(`| ${cell(hop)} | ${traced.map((s) => { const p = s.hopsMs![hop]; return p && p.count > 0 ? `${ms(p.p50)} / ${ms(p.p99)}` : '—'; }).join(' | ')} |`);
+  }
+  out.push('', 'p50 / p99 in ms over the chats of each measured step, from OpenTelemetry spans exported by the gateway and the worker ' +
+    '(src/observe/tracing.ts); each hop starts where the one before it ended, except the last two, which both start when the worker produced.', '');
+  return out;
+}
+
 /** Total CPU ms per chat, then each process's share. */
 function cpuCell(cpu: Record<string, number> | undefined): string {
   if (!cpu) return '—';
@@ -262,6 +279,7 @@ export function renderMarkdown(results: BenchResults, chartPath: string): string
     'all server processes together, then per process (PostgreSQL: the backends of the target\'s own database).');
   out.push('');
   out.push('### Ratios', '', ...ratioLines(results.steps), '');
+  out.push(...hopLines(results.steps));
 
   if (results.idleSubscriptions) {
     const i = results.idleSubscriptions;

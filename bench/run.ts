@@ -14,6 +14,7 @@ import { startProcess, type ServiceProcess } from '../src/dev/processes';
 import { createLogger } from '../src/log';
 import { cpuSpent, kafkaBrokerPids, postgresBackends, readCpu, redisPids, type CpuGroups } from './cpu';
 import { gql, signUp } from './graphql-client';
+import { TraceCollector } from './trace-collector';
 import type { Job, StepPlan } from './load';
 import { startMemoryServer } from './memory-server';
 import { cpuTotal, percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
@@ -32,6 +33,8 @@ const LOAD = QUICK
   ? { rooms: 20, subscribers: 200, senders: 20, rates: [100, 150], stepSeconds: 5, warmSeconds: 2, idle: 1_000, history: 100_000 }
   : { rooms: 100, subscribers: 1_000, senders: 50, rates: [100, 150, 250, 500, 1_000], stepSeconds: 10, warmSeconds: 3, idle: 10_000, history: 1_000_000 };
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** --trace: the service exports its spans (OTLP) to a collector here, and each service step gets a per-hop breakdown. */
+const TRACE = process.argv.includes('--trace');
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0';
 const ROOT = path.join(__dirname, '..', '..');
 const LOAD_SCRIPT = path.join(__dirname, 'load.js');
@@ -68,6 +71,8 @@ interface ChatTarget {
   target: 'service' | 'memory' | 'peer';
   url: string;
   cpu: CpuGroups;
+  /** Where its spans are collected (--trace, the service only). */
+  traces?: TraceCollector;
 }
 
 /** Starts one target's interactive load generator; resolves once its subscriptions are live. */
@@ -89,13 +94,20 @@ async function startDriver(t: ChatTarget) {
   const step = (index: number) =>
     new Promise<Step>((resolve) => {
       let before = readCpu(t.cpu);
+      let measuringSince = Date.now();
       onLine = (said) => {
-        if (said.measuring === index) before = readCpu(t.cpu);
+        if (said.measuring === index) {
+          before = readCpu(t.cpu);
+          measuringSince = Date.now();
+        }
         if (said.done === index) {
           const spent = cpuSpent(t.cpu, before);
           const chats = Math.max(1, Math.round(said.step.sentPerSec * said.step.seconds));
           const cpuMsPerChat = Object.fromEntries(Object.entries(spent).map(([name, ms]) => [name, ms / chats]));
-          resolve({ ...said.step, cpuMsPerChat, loadAverage: os.loadavg()[0] });
+          const measured: Step = { ...said.step, cpuMsPerChat, loadAverage: os.loadavg()[0] };
+          if (!t.traces) return resolve(measured);
+          // The spans of the step's last chats are exported within a second or two (batched).
+          setTimeout(() => resolve({ ...measured, hopsMs: t.traces!.hops(measuringSince, Date.now()) }), 2_500);
         }
       };
       child!.stdin!.write(`${JSON.stringify({ step: index })}\n`);
@@ -348,6 +360,7 @@ async function main(): Promise<void> {
   const processes: ServiceProcess[] = [];
   const memory = await startMemoryServer();
   let peer: Awaited<ReturnType<typeof startPeer>> = null;
+  const traces = TRACE ? new TraceCollector() : null;
   try {
     const env = {
       KAFKA_BROKERS: kafka.brokers.join(','),
@@ -367,6 +380,11 @@ async function main(): Promise<void> {
       // Setting up the world befriends and puts in rooms many users at once.
       SOCIAL_RATE_PER_MINUTE: '0',
     };
+    if (traces) {
+      await traces.start();
+      Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: traces.endpoint });
+      progress(`tracing on: the service exports its spans to ${traces.endpoint}`);
+    }
     processes.push(await startProcess('worker', env));
     const gateway = await startProcess('gateway', env);
     processes.push(gateway);
@@ -396,6 +414,7 @@ async function main(): Promise<void> {
         target: 'service',
         url: gateway.url,
         cpu: { gateway: () => [gateway.pid], worker: () => [processes[0].pid], broker: () => kafkaBrokerPids(brokerPort), postgres: postgresBackends(dbName) },
+        traces: traces ?? undefined,
       },
     ];
     peer = await startPeer(db.url);
@@ -428,6 +447,7 @@ async function main(): Promise<void> {
     await Promise.all(processes.map((p) => p.stop()));
     await memory.stop();
     await peer?.stop();
+    await traces?.stop();
     await dropDatabase(db.url).catch(() => undefined);
     await db.stop();
     await kafka.stop();

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Span } from '@opentelemetry/api';
 import type { Consumer, IHeaders, KafkaMessage, Kafka, Message as KafkaRecord, Producer } from 'kafkajs';
 import type { Config } from '../config';
 import { parseCommand, readableCommandId, type Command } from '../contracts/commands';
@@ -18,6 +19,7 @@ import { errorFields, type Logger } from '../log';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG } from '../kafka/client';
 import { PeriodicCommits } from '../kafka/commits';
 import { Metrics, type CommandOutcome } from '../observe/metrics';
+import { startSpan, tracingOn, withTraceHeaders } from '../observe/tracing';
 import { StoreConflictError, StoreError, StoreUnavailableError } from '../store/errors';
 import { loadProcessed, saveProcessed, sweepProcessed, type ProcessedCommand } from '../store/processed-commands';
 import { sweepRevokedTokens } from '../store/revoked-tokens';
@@ -228,11 +230,14 @@ export class Worker {
    * offsets resolved.
    */
   private async handleChunk(records: { record: KafkaMessage; partition: number }[], heartbeat: () => Promise<void>): Promise<void> {
-    const commands: { command: Command; replyTo: HeaderValue | undefined; record: KafkaMessage; partition: number }[] = [];
+    const receivedAt = performance.now();
+    const commands: { command: Command; replyTo: HeaderValue | undefined; record: KafkaMessage; partition: number; span?: Span }[] = [];
     for (const { record, partition } of records) {
       const replyTo = record.headers?.[REPLY_TO_HEADER];
       try {
-        commands.push({ command: parseCommand(record.value), replyTo, record, partition });
+        const command = parseCommand(record.value);
+        // Tracing (off unless configured): the gateway's trace of this command goes on here.
+        commands.push({ command, replyTo, record, partition, span: startSpan(`apply ${command.type}`, record.headers, receivedAt) });
       } catch (err) {
         if (!(err instanceof RecordFormatError)) throw err;
         await this.setAside(record, partition, err.message);
@@ -252,7 +257,8 @@ export class Worker {
     );
     const events: KafkaRecord[] = [];
     const replies: KafkaRecord[] = [];
-    for (const { command, replyTo, record, partition } of commands) {
+    for (const { command, replyTo, record, partition, span } of commands) {
+      span?.addEvent('committed');
       const outcome = outcomes.get(command.id);
       if (!outcome) {
         this.metrics.commandDone(command.type, 'expired');
@@ -260,18 +266,24 @@ export class Worker {
       }
       this.metrics.commandDone(command.type, outcome.outcome, outcome.applySeconds);
       if (outcome.rejected !== undefined) await this.setAside(record, partition, `command failed: ${outcome.rejected}`);
-      for (const { key, channel, value } of outcome.events) events.push({ key, value, headers: { [CHANNEL_HEADER]: channel } });
-      if (replyTo !== undefined) replies.push(this.replyRecord(replyTo, outcome.reply));
+      for (const { key, channel, value } of outcome.events) events.push({ key, value, headers: withTraceHeaders({ [CHANNEL_HEADER]: channel }, span) });
+      if (replyTo !== undefined) replies.push(this.replyRecord(replyTo, outcome.reply, span));
     }
     const topicMessages = [
       { topic: this.config.topics.messages, messages: events },
       { topic: this.config.topics.replies, messages: replies },
     ].filter((t) => t.messages.length > 0);
     if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages });
+    if (tracingOn()) {
+      for (const { span } of commands) {
+        span?.addEvent('produced');
+        span?.end();
+      }
+    }
   }
 
-  private replyRecord(replyTo: HeaderValue, reply: string): KafkaRecord {
-    return { key: String(replyTo), value: reply, headers: { [REPLY_TO_HEADER]: replyTo } as IHeaders };
+  private replyRecord(replyTo: HeaderValue, reply: string, span?: Span): KafkaRecord {
+    return { key: String(replyTo), value: reply, headers: withTraceHeaders({ [REPLY_TO_HEADER]: replyTo } as IHeaders, span) };
   }
 
   private async reply(replyTo: HeaderValue, reply: string): Promise<void> {
