@@ -379,6 +379,8 @@ async function main(): Promise<void> {
       WS_SOCKETS_PER_USER: '0',
       // Setting up the world befriends and puts in rooms many users at once.
       SOCIAL_RATE_PER_MINUTE: '0',
+      // Hundreds of subscriptions open at once while other work loads the cores: queued, not refused.
+      SUBSCRIPTION_SETUP_WAIT_MS: '60000',
     };
     if (traces) {
       await traces.start();
