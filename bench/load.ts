@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import WebSocket from 'ws';
@@ -15,19 +16,36 @@ import { percentiles, type Step } from './report';
  *   HTTP: open loop at a given rate, then closed loop. Latency is measured
  *   from the moment a send was due (open loop), so a slow server cannot hide
  *   its queueing (coordinated omission).
+ *   With `interactive`, it says `{"ready":true}` once its subscriptions are
+ *   live and then runs one step per stdin line `{"step":i}` (warm-up first,
+ *   `{"measuring":i}` when the measured part starts, `{"done":i,"step":…}`
+ *   after it), so bench/run.ts can interleave targets and read CPU around
+ *   each step; `{"quit":true}` ends it.
  * - `kafka`: the same steps as raw kafkajs produce → consume on the broker.
  * - `idle`: builds its users and rooms, waits for a line on stdin, opens idle
  *   subscriptions, says "ready" and holds them until killed.
  */
 
 export interface StepPlan {
-  mode: 'open' | 'closed';
+  /** sequential: one sender, the next send once the previous one returned. */
+  mode: 'open' | 'closed' | 'sequential';
   ratePerSec?: number;
   seconds: number;
 }
 
 export type Job =
-  | { kind: 'chat'; target: 'service' | 'memory'; url: string; rooms: number; subscribers: number; senders: number; steps: StepPlan[] }
+  | {
+      kind: 'chat';
+      target: 'service' | 'memory' | 'peer';
+      url: string;
+      rooms: number;
+      subscribers: number;
+      senders: number;
+      steps: StepPlan[];
+      interactive?: boolean;
+      /** Before each measured step, the same load for this long, not counted (pools, JIT, caches warm). */
+      warmSeconds?: number;
+    }
   | { kind: 'kafka'; brokers: string[]; topic: string; senders: number; steps: StepPlan[] }
   | { kind: 'idle'; url: string; subscriptions: number };
 
@@ -80,7 +98,11 @@ async function openSubscriptions(url: string, count: number, users: User[], room
           warmedUp[i] = true;
           onBody(data.roomMessages.body);
         },
-        error: (err) => progress(`subscription error: ${JSON.stringify(err).slice(0, 200)}`),
+        // A CloseEvent stringifies as {}: its code and reason say why (4400s from graphql-ws, 1006 for a terminated socket).
+        error: (err) => {
+          const closed = err as { code?: number; reason?: string };
+          progress(`subscription error: ${closed.code !== undefined ? `socket closed ${closed.code} ${closed.reason ?? ''}` : JSON.stringify(err).slice(0, 200)}`);
+        },
         complete: () => undefined,
       },
     );
@@ -96,57 +118,62 @@ async function openSubscriptions(url: string, count: number, users: User[], room
   return clients;
 }
 
-/** Runs the steps with `send(stepIndex, dueAt)`; returns per-step counters and samples. */
-async function runSteps(
-  plans: StepPlan[],
-  senders: number,
-  send: (step: number, dueAt: number) => Promise<void>,
-  label: string,
-): Promise<{ plan: StepPlan; seconds: number; sent: number; errors: number; sendMs: number[] }[]> {
-  const out = [];
-  for (const [index, plan] of plans.entries()) {
-    const sendMs: number[] = [];
-    let sent = 0;
-    let errors = 0;
-    let inFlight = 0;
-    const started = now();
-    const end = started + plan.seconds * 1000;
-    const one = async (dueAt: number) => {
-      inFlight++;
-      try {
-        await send(index, dueAt);
-        sendMs.push(now() - dueAt);
-        sent++;
-      } catch {
-        errors++;
-      } finally {
-        inFlight--;
-      }
-    };
-    progress(`${label}: step ${index + 1}/${plans.length} ${plan.mode}${plan.ratePerSec ? ` at ${plan.ratePerSec}/s` : ''} for ${plan.seconds} s`);
-    if (plan.mode === 'open') {
-      const interval = 1000 / plan.ratePerSec!;
-      const pending: Promise<void>[] = [];
-      for (let due = started; due < end; due += interval) {
-        const wait = due - now();
-        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-        if (inFlight >= MAX_IN_FLIGHT) {
-          errors++;
-          continue;
-        }
-        // Counted from when it was due, or from when it goes out if that is earlier (timers are coarser than the interval).
-        pending.push(one(Math.min(due, now())));
-      }
-      await Promise.all(pending);
-    } else {
-      await Promise.all(
-        Array.from({ length: senders }, async () => {
-          while (now() < end) await one(now());
-        }),
-      );
+interface StepRun {
+  plan: StepPlan;
+  seconds: number;
+  sent: number;
+  errors: number;
+  sendMs: number[];
+}
+
+/** Runs one step with `send(stepIndex, dueAt)` (index -1: a warm-up, not counted by the receivers). */
+async function runStep(plan: StepPlan, index: number, senders: number, send: (step: number, dueAt: number) => Promise<void>, label: string): Promise<StepRun> {
+  const sendMs: number[] = [];
+  let sent = 0;
+  let errors = 0;
+  let inFlight = 0;
+  const started = now();
+  const end = started + plan.seconds * 1000;
+  const one = async (dueAt: number) => {
+    inFlight++;
+    try {
+      await send(index, dueAt);
+      sendMs.push(now() - dueAt);
+      sent++;
+    } catch {
+      errors++;
+    } finally {
+      inFlight--;
     }
-    out.push({ plan, seconds: (now() - started) / 1000, sent, errors, sendMs });
+  };
+  progress(`${label}: ${index < 0 ? 'warm-up' : `step ${index + 1}`} ${plan.mode}${plan.ratePerSec ? ` at ${plan.ratePerSec}/s` : ''} for ${plan.seconds} s`);
+  if (plan.mode === 'open') {
+    const interval = 1000 / plan.ratePerSec!;
+    const pending: Promise<void>[] = [];
+    for (let due = started; due < end; due += interval) {
+      const wait = due - now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (inFlight >= MAX_IN_FLIGHT) {
+        errors++;
+        continue;
+      }
+      // Counted from when it was due, or from when it goes out if that is earlier (timers are coarser than the interval).
+      pending.push(one(Math.min(due, now())));
+    }
+    await Promise.all(pending);
+  } else {
+    await Promise.all(
+      Array.from({ length: plan.mode === 'sequential' ? 1 : senders }, async () => {
+        while (now() < end) await one(now());
+      }),
+    );
   }
+  return { plan, seconds: (now() - started) / 1000, sent, errors, sendMs };
+}
+
+async function runSteps(plans: StepPlan[], senders: number, send: (step: number, dueAt: number) => Promise<void>, label: string): Promise<StepRun[]> {
+  const out = [];
+  for (const [index, plan] of plans.entries()) out.push(await runStep(plan, index, senders, send, label));
   return out;
 }
 
@@ -161,22 +188,19 @@ async function chatJob(job: Extract<Job, { kind: 'chat' }>): Promise<Step[]> {
   });
   progress(`${job.target}: ${job.subscribers} subscriptions open`);
   let n = 0;
-  const results = await runSteps(
-    job.steps,
-    job.senders,
-    async (step, dueAt) => {
-      const i = n++;
-      const user = users[i % Math.min(job.senders, users.length)];
-      await gql(job.url, SEND, { input: { roomId: rooms[i % rooms.length], body: `${step} ${dueAt}` } }, user.token);
-    },
-    job.target,
-  );
-  // Let the last deliveries arrive (bounded) before counting them.
-  const expected = results.reduce((sum, r) => sum + r.sent, 0) * (job.subscribers / rooms.length);
-  const until = now() + DRAIN_MS;
-  while (deliveries.flat().length < expected && now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
-  await Promise.all(clients.map((c) => c.dispose()));
-  return results.map((r, i) => ({
+  const send = async (step: number, dueAt: number) => {
+    const i = n++;
+    const user = users[i % Math.min(job.senders, users.length)];
+    await gql(job.url, SEND, { input: { roomId: rooms[i % rooms.length], body: `${step} ${dueAt}` } }, user.token);
+  };
+  const perSend = job.subscribers / rooms.length;
+  /** Lets the step's last deliveries arrive (bounded) before counting them. */
+  const drain = async (runs: StepRun[], steps: number[]) => {
+    const expected = runs.reduce((sum, r) => sum + r.sent, 0) * perSend;
+    const until = now() + DRAIN_MS;
+    while (steps.reduce((sum, i) => sum + deliveries[i].length, 0) < expected && now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  const toStep = (r: StepRun, i: number): Step => ({
     target: job.target,
     mode: r.plan.mode,
     offeredPerSec: r.plan.ratePerSec ?? null,
@@ -186,7 +210,32 @@ async function chatJob(job: Extract<Job, { kind: 'chat' }>): Promise<Step[]> {
     sendMs: percentiles(r.sendMs),
     deliveryMs: percentiles(deliveries[i]),
     errors: r.errors,
-  }));
+  });
+  if (job.interactive) {
+    const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
+    say({ ready: true });
+    const lines = createInterface({ input: process.stdin });
+    for await (const line of lines) {
+      const order = JSON.parse(line) as { step?: number; quit?: boolean };
+      if (order.quit || order.step === undefined) break;
+      const plan = job.steps[order.step];
+      if (job.warmSeconds) {
+        await runStep({ ...plan, seconds: job.warmSeconds }, -1, job.senders, send, job.target);
+        await new Promise((resolve) => setTimeout(resolve, 200)); // the warm-up's deliveries out of the way
+      }
+      say({ measuring: order.step });
+      const run = await runStep(plan, order.step, job.senders, send, job.target);
+      await drain([run], [order.step]);
+      say({ done: order.step, step: toStep(run, order.step) });
+    }
+    lines.close();
+    await Promise.all(clients.map((c) => c.dispose()));
+    return [];
+  }
+  const results = await runSteps(job.steps, job.senders, send, job.target);
+  await drain(results, job.steps.map((_, i) => i));
+  await Promise.all(clients.map((c) => c.dispose()));
+  return results.map(toStep);
 }
 
 async function kafkaJob(job: Extract<Job, { kind: 'kafka' }>): Promise<Step[]> {

@@ -8,8 +8,8 @@ import * as path from 'node:path';
 
 export interface Percentiles { p50: number; p95: number; p99: number; count: number }
 export interface Step {
-  target: 'service' | 'memory' | 'kafka';   // the real service; the GraphQL-only in-memory ceiling; raw kafkajs produce→consume
-  mode: 'open' | 'closed';                  // open loop at offeredPerSec; closed loop = as fast as the senders go
+  target: 'service' | 'memory' | 'kafka' | 'peer'; // the real service; the GraphQL-only in-memory ceiling; raw kafkajs produce→consume; the conventional peer (bench/peer-server.ts)
+  mode: 'open' | 'closed' | 'sequential';   // open loop at offeredPerSec; closed loop = as fast as the senders go; sequential = one sender, closed loop
   offeredPerSec: number | null;             // null for closed loop
   seconds: number;
   sentPerSec: number;                       // acknowledged sendChat (or produced records for kafka) per second
@@ -17,6 +17,12 @@ export interface Step {
   sendMs: Percentiles | null;               // sendChat round trip (null for kafka)
   deliveryMs: Percentiles;                  // send → each subscriber (kafka: produce → consume)
   errors: number;
+  /** CPU ms per acknowledged chat, per server process (read from /proc around the measured part of the step). */
+  cpuMsPerChat?: Record<string, number>;
+  /** The 1-minute load average when the step ended: other work on the machine shows here. */
+  loadAverage?: number;
+  /** With --trace (service only): per hop of a chat, its percentiles over the step's traced chats. */
+  hopsMs?: Record<string, Percentiles>;
 }
 export interface BenchResults {
   startedAt: string;                         // ISO
@@ -90,6 +96,7 @@ export function renderChart(results: BenchResults): string {
     series(results.steps, 'service', 'service sendChat p50', '#fdae6b', (s) => s.sendMs?.p50),
     series(results.steps, 'service', 'service sendChat p99', '#d94801', (s) => s.sendMs?.p99),
     series(results.steps, 'memory', 'in-memory delivery p99', '#636363', (s) => s.deliveryMs.p99, '6 4'),
+    series(results.steps, 'peer', 'peer delivery p99', '#31a354', (s) => s.deliveryMs.p99, '3 3'),
   ];
   const plotted = all.filter((s) => s.points.length > 0);
   const xs = plotted.flatMap((s) => s.points.map((p) => p.x));
@@ -168,6 +175,29 @@ const rate = (n: number): string => (Math.abs(n) >= 100 ? String(Math.round(n)) 
 const ms = (n: number): string => n.toFixed(1);
 const triple = (p: Percentiles | null): string[] => (p ? [ms(p.p50), ms(p.p95), ms(p.p99)] : ['—', '—', '—']);
 
+/** Where a chat's time goes, from the service's traces (`--trace`): p50 / p99 per hop and step. */
+function hopLines(steps: Step[]): string[] {
+  const traced = steps.filter((s) => s.target === 'service' && s.hopsMs);
+  if (traced.length === 0) return [];
+  const label = (s: Step) => (s.mode === 'open' ? `open ${rate(s.offeredPerSec!)}/s` : s.mode);
+  const out = ['### Where a chat\'s time goes (service, traced)', ''];
+  out.push(`| Hop | ${traced.map(label).join(' | ')} |`, `|---|${traced.map(() => '--:').join('|')}|`);
+  for (const hop of Object.keys(traced[0].hopsMs!)) {
+    out.push(`| ${cell(hop)} | ${traced.map((s) => { const p = s.hopsMs![hop]; return p && p.count > 0 ? `${ms(p.p50)} / ${ms(p.p99)}` : '—'; }).join(' | ')} |`);
+  }
+  out.push('', 'p50 / p99 in ms over the chats of each measured step, from OpenTelemetry spans exported by the gateway and the worker ' +
+    '(src/observe/tracing.ts); each hop starts where the one before it ended, except the last two, which both start when the worker produced.', '');
+  return out;
+}
+
+/** Total CPU ms per chat, then each process's share. */
+function cpuCell(cpu: Record<string, number> | undefined): string {
+  if (!cpu) return '—';
+  const parts = Object.entries(cpu);
+  const total = parts.reduce((sum, [, v]) => sum + v, 0);
+  return `${total.toFixed(1)} (${parts.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`;
+}
+
 /** The fastest closed-loop step of a target, or undefined when none ran. */
 function closedBest(steps: Step[], target: Step['target']): Step | undefined {
   return steps.filter((s) => s.target === target && s.mode === 'closed')
@@ -204,6 +234,24 @@ function ratioLines(steps: Step[]): string[] {
     lines.push(`- Delivery latency at ${rate(load)} msg/s offered, service ÷ raw Kafka: ` +
       `p50 ${ms(a.p50)} ÷ ${ms(b.p50)} ms = ${times(a.p50, b.p50)}, p99 ${ms(a.p99)} ÷ ${ms(b.p99)} ms = ${times(a.p99, b.p99)}`);
   }
+  lines.push(...peerRatioLines(steps));
+  return lines;
+}
+
+export const cpuTotal = (s: Step | undefined) => (s?.cpuMsPerChat ? Object.values(s.cpuMsPerChat).reduce((a, b) => a + b, 0) : undefined);
+
+/** Service ÷ peer at every step both ran (measured side by side, so the ratio holds under the same machine load). */
+function peerRatioLines(steps: Step[]): string[] {
+  const x = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
+  const lines: string[] = [];
+  for (const peer of steps.filter((s) => s.target === 'peer')) {
+    const svc = steps.find((s) => s.target === 'service' && s.mode === peer.mode && s.offeredPerSec === peer.offeredPerSec);
+    if (!svc) continue;
+    const label = peer.mode === 'open' ? `open ${rate(peer.offeredPerSec!)}/s` : peer.mode;
+    lines.push(`- Service ÷ peer, ${label}: sendChat p50 ${x(svc.sendMs?.p50, peer.sendMs?.p50)}, p99 ${x(svc.sendMs?.p99, peer.sendMs?.p99)}; ` +
+      `delivery p50 ${x(svc.deliveryMs.p50, peer.deliveryMs.p50)}, p99 ${x(svc.deliveryMs.p99, peer.deliveryMs.p99)}; ` +
+      `sendChat/s ${x(svc.sentPerSec, peer.sentPerSec)}; CPU per chat ${x(cpuTotal(svc), cpuTotal(peer))}`);
+  }
   return lines;
 }
 
@@ -216,17 +264,22 @@ export function renderMarkdown(results: BenchResults, chartPath: string): string
   out.push(`Load: ${l.rooms} rooms, ${l.subscribers} subscribers, ${l.senders} senders, ${l.stepSeconds} s per step.` +
     (l.note.trim() ? ` ${l.note.trim()}` : ''));
   out.push('');
-  out.push('| Target | Mode | Offered/s | sendChat/s | Deliveries/s | sendChat p50 | p95 | p99 | Delivery p50 | p95 | p99 | Errors |');
-  out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  out.push('| Target | Mode | Offered/s | sendChat/s | Deliveries/s | sendChat p50 | p95 | p99 | Delivery p50 | p95 | p99 | Errors | CPU ms/chat | Load avg |');
+  out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|');
   for (const s of results.steps) {
     out.push(`| ${[s.target, s.mode, s.offeredPerSec === null ? '—' : rate(s.offeredPerSec), rate(s.sentPerSec),
-      rate(s.deliveredPerSec), ...triple(s.sendMs), ...triple(s.deliveryMs), String(s.errors)].join(' | ')} |`);
+      rate(s.deliveredPerSec), ...triple(s.sendMs), ...triple(s.deliveryMs), String(s.errors), cpuCell(s.cpuMsPerChat),
+      s.loadAverage === undefined ? '—' : s.loadAverage.toFixed(1)].join(' | ')} |`);
   }
   out.push('');
-  out.push('Latencies in ms. *service*: the real service; *memory*: GraphQL only, in memory (the ceiling); ' +
-    '*kafka*: raw kafkajs produce → consume (its sendChat/s column counts produced records).');
+  out.push('Latencies in ms. *service*: the real service; *peer*: a conventional GraphQL server (bench/peer-server.ts: ' +
+    'PostgreSQL written in the resolver, Redis pub/sub); *memory*: GraphQL only, in memory (the ceiling); ' +
+    '*kafka*: raw kafkajs produce → consume (its sendChat/s column counts produced records). Each step is warmed up ' +
+    'before it is measured, and the targets take turns at every step. CPU ms per acknowledged chat from /proc, ' +
+    'all server processes together, then per process (PostgreSQL: the backends of the target\'s own database).');
   out.push('');
   out.push('### Ratios', '', ...ratioLines(results.steps), '');
+  out.push(...hopLines(results.steps));
 
   if (results.idleSubscriptions) {
     const i = results.idleSubscriptions;

@@ -3,19 +3,22 @@ import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import 'reflect-metadata';
 import { startApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { startKafka } from '../src/dev/kafka';
-import { dropDatabase, ensurePostgres } from '../src/dev/postgres';
+import { dropDatabase, ensureDatabase, ensurePostgres } from '../src/dev/postgres';
 import { startProcess, type ServiceProcess } from '../src/dev/processes';
 import { createLogger } from '../src/log';
+import { cpuSpent, kafkaBrokerPids, postgresBackends, readCpu, redisPids, type CpuGroups } from './cpu';
 import { gql, signUp } from './graphql-client';
+import { TraceCollector } from './trace-collector';
 import type { Job, StepPlan } from './load';
 import { startMemoryServer } from './memory-server';
 import { SCALE_PLAN, SCALE_PLAN_QUICK, renderScale, scaleStep, type ScaleResult } from './scale';
-import { percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
+import { cpuTotal, percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
 
 /**
  * `npm run bench`: starts a Kafka broker, a fresh PostgreSQL database, the
@@ -30,8 +33,11 @@ const QUICK = process.argv.includes('--quick');
 /** `npm run bench -- --scale-only [--quick]`: the scale step of bench/scale.ts alone. */
 const SCALE_ONLY = process.argv.includes('--scale-only');
 const LOAD = QUICK
-  ? { rooms: 20, subscribers: 200, senders: 20, rates: [100, 250], stepSeconds: 5, idle: 1_000, history: 100_000 }
-  : { rooms: 100, subscribers: 1_000, senders: 50, rates: [100, 250, 500, 1_000], stepSeconds: 10, idle: 10_000, history: 1_000_000 };
+  ? { rooms: 20, subscribers: 200, senders: 20, rates: [100, 150], stepSeconds: 5, warmSeconds: 2, idle: 1_000, history: 100_000 }
+  : { rooms: 100, subscribers: 1_000, senders: 50, rates: [100, 150, 250, 500, 1_000], stepSeconds: 10, warmSeconds: 3, idle: 10_000, history: 1_000_000 };
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** --trace: the service exports its spans (OTLP) to a collector here, and each service step gets a per-hop breakdown. */
+const TRACE = process.argv.includes('--trace');
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0';
 const ROOT = path.join(__dirname, '..', '..');
 const LOAD_SCRIPT = path.join(__dirname, 'load.js');
@@ -41,6 +47,7 @@ const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const steps: StepPlan[] = [
   ...LOAD.rates.map((ratePerSec) => ({ mode: 'open' as const, ratePerSec, seconds: LOAD.stepSeconds })),
   { mode: 'closed', seconds: LOAD.stepSeconds },
+  { mode: 'sequential', seconds: LOAD.stepSeconds },
 ];
 
 /** Runs the load generator as its own process; `onLine` sees each stdout line (the result is the last). */
@@ -62,9 +69,115 @@ function runLoad(job: Job, onLine?: (line: string, child: ChildProcess) => void)
   });
 }
 
-async function chatSteps(target: 'service' | 'memory', url: string): Promise<Step[]> {
-  const out = await runLoad({ kind: 'chat', target, url, rooms: LOAD.rooms, subscribers: LOAD.subscribers, senders: LOAD.senders, steps });
-  return (JSON.parse(out) as { steps: Step[] }).steps;
+/** A chat target: where its GraphQL server listens and which processes serve it (for CPU per chat). */
+interface ChatTarget {
+  target: 'service' | 'memory' | 'peer';
+  url: string;
+  cpu: CpuGroups;
+  /** Where its spans are collected (--trace, the service only). */
+  traces?: TraceCollector;
+}
+
+/** Starts one target's interactive load generator; resolves once its subscriptions are live. */
+async function startDriver(t: ChatTarget) {
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  let onLine: (said: any) => void = () => undefined;
+  let child: ChildProcess | undefined;
+  const finished = runLoad(
+    { kind: 'chat', target: t.target, url: t.url, rooms: LOAD.rooms, subscribers: LOAD.subscribers, senders: LOAD.senders, steps, interactive: true, warmSeconds: LOAD.warmSeconds },
+    (line, c) => {
+      child = c;
+      const said = JSON.parse(line);
+      if (said.ready) ready();
+      else onLine(said);
+    },
+  );
+  /** Runs step `index`; CPU is read when its measured part starts and when it is done. */
+  const step = (index: number) =>
+    new Promise<Step>((resolve) => {
+      let before = readCpu(t.cpu);
+      let measuringSince = Date.now();
+      onLine = (said) => {
+        if (said.measuring === index) {
+          before = readCpu(t.cpu);
+          measuringSince = Date.now();
+        }
+        if (said.done === index) {
+          const spent = cpuSpent(t.cpu, before);
+          const chats = Math.max(1, Math.round(said.step.sentPerSec * said.step.seconds));
+          const cpuMsPerChat = Object.fromEntries(Object.entries(spent).map(([name, ms]) => [name, ms / chats]));
+          const measured: Step = { ...said.step, cpuMsPerChat, loadAverage: os.loadavg()[0] };
+          if (!t.traces) return resolve(measured);
+          // The spans of the step's last chats are exported within a second or two (batched).
+          setTimeout(() => resolve({ ...measured, hopsMs: t.traces!.hops(measuringSince, Date.now()) }), 2_500);
+        }
+      };
+      child!.stdin!.write(`${JSON.stringify({ step: index })}\n`);
+    });
+  const quit = async () => {
+    child?.stdin!.write(`${JSON.stringify({ quit: true })}\n`);
+    await finished;
+  };
+  await Promise.race([isReady, finished.then(() => Promise.reject(new Error(`${t.target} load generator ended early`)))]);
+  return { t, step, quit };
+}
+
+/**
+ * One interactive load generator per target (each builds its world and
+ * opens its subscriptions once), then every step runs on each target in
+ * turn, so the targets see the same machine load; CPU is read around the
+ * measured part of each step.
+ */
+async function interleavedChatSteps(targets: ChatTarget[]): Promise<Step[]> {
+  const drivers = [];
+  // One at a time: building three worlds at once on two loaded cores made the service's first commands time out.
+  for (const t of targets) drivers.push(await startDriver(t));
+  const out: Step[] = [];
+  for (const [index] of steps.entries()) {
+    for (const d of drivers) {
+      const step = await d.step(index);
+      progress(`${d.t.target} ${step.mode}${step.offeredPerSec ? ` ${step.offeredPerSec}/s` : ''}: sendChat ${Math.round(step.sentPerSec)}/s, ` +
+        `delivery p50 ${step.deliveryMs.p50} p99 ${step.deliveryMs.p99} ms, CPU ${JSON.stringify(step.cpuMsPerChat, (_k, v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v))}, load ${step.loadAverage?.toFixed(1)}`);
+      out.push(step);
+    }
+  }
+  await Promise.all(drivers.map((d) => d.quit()));
+  return out;
+}
+
+/** The conventional peer as its own process (bench/peer-server.ts), or null when Redis does not answer. */
+async function startPeer(databaseUrl: string): Promise<{ url: string; pid: number; stop(): Promise<void> } | null> {
+  const redis = new Redis(REDIS_URL, { connectTimeout: 1_000, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    progress(`peer skipped: Redis at ${REDIS_URL} does not answer (${(err as Error).message})`);
+    return null;
+  } finally {
+    redis.disconnect();
+  }
+  const peerDb = await ensureDatabase(databaseUrl, `${new URL(databaseUrl).pathname.slice(1)}_peer`);
+  const child = spawn(process.execPath, [path.join(__dirname, 'peer-server.js')], {
+    env: { ...process.env, PEER_DATABASE_URL: peerDb, REDIS_URL, JWT_SECRET, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve((JSON.parse(chunk.toString().split('\n')[0]) as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`peer server exited with ${code}`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      await dropDatabase(peerDb).catch(() => undefined);
+    },
+  };
 }
 
 /** This process's memory after full garbage collections, so garbage awaiting collection is not counted. */
@@ -180,7 +293,61 @@ function judge(results: BenchResults): BenchResults['targets'] {
       met: !!history && history.storedMessages >= 1_000_000 && history.ms.p99 <= 5,
       note: '',
     },
+    ...peerTargets(results.steps),
   ];
+}
+
+/** Issue 14's targets against the conventional peer, measured in the same run. */
+function peerTargets(steps: Step[]): BenchResults['targets'] {
+  const find = (target: Step['target'], mode: Step['mode'], rate?: number) =>
+    steps.find((s) => s.target === target && s.mode === mode && (rate === undefined || s.offeredPerSec === rate));
+  const note = (s: Step | undefined) => (s?.loadAverage === undefined ? '' : `load average ${s.loadAverage.toFixed(1)} (2 cores)`);
+  const out: BenchResults['targets'] = [];
+  for (const rate of [100, 150]) {
+    const svc = find('service', 'open', rate);
+    const peer = find('peer', 'open', rate);
+    for (const [what, pick] of [
+      ['delivery', (s: Step) => s.deliveryMs],
+      ['sendChat', (s: Step) => s.sendMs],
+    ] as const) {
+      const a = svc && pick(svc);
+      const b = peer && pick(peer);
+      out.push({
+        name: `peer: ${what} p50 / p99 at ${rate}/s, service ÷ peer`,
+        target: '≤ 2× each',
+        measured: a && b ? `${a.p50.toFixed(1)} / ${a.p99.toFixed(1)} ÷ ${b.p50.toFixed(1)} / ${b.p99.toFixed(1)} ms = ${(a.p50 / b.p50).toFixed(2)}× / ${(a.p99 / b.p99).toFixed(2)}×` : 'not measured',
+        met: !!a && !!b && a.p50 <= 2 * b.p50 && a.p99 <= 2 * b.p99,
+        note: note(svc),
+      });
+    }
+  }
+  const closed = find('service', 'closed');
+  const peerClosed = find('peer', 'closed');
+  out.push({
+    name: 'peer: closed-loop sendChat/s, service ÷ peer',
+    target: '≥ 1×',
+    measured: closed && peerClosed ? `${Math.round(closed.sentPerSec)} ÷ ${Math.round(peerClosed.sentPerSec)} = ${(closed.sentPerSec / peerClosed.sentPerSec).toFixed(2)}×` : 'not measured',
+    met: !!closed && !!peerClosed && closed.sentPerSec >= peerClosed.sentPerSec,
+    note: note(closed),
+  });
+  const cpu = cpuTotal(find('service', 'open', 100));
+  const peerCpu = cpuTotal(find('peer', 'open', 100));
+  out.push({
+    name: 'peer: CPU ms per chat at 100/s (all server processes), service ÷ peer',
+    target: '≤ 1.5×',
+    measured: cpu !== undefined && peerCpu ? `${cpu.toFixed(1)} ÷ ${peerCpu.toFixed(1)} = ${(cpu / peerCpu).toFixed(2)}×` : 'not measured',
+    met: cpu !== undefined && !!peerCpu && cpu <= 1.5 * peerCpu,
+    note: note(find('service', 'open', 100)),
+  });
+  const sequential = find('service', 'sequential');
+  out.push({
+    name: 'sequential client (one sender), delivery p50 / p99',
+    target: '≤ 10 / 30 ms',
+    measured: sequential ? `${sequential.deliveryMs.p50.toFixed(1)} / ${sequential.deliveryMs.p99.toFixed(1)} ms` : 'not measured',
+    met: !!sequential && sequential.deliveryMs.p50 <= 10 && sequential.deliveryMs.p99 <= 30,
+    note: `${note(sequential)}; the other targets' subscribers stay connected, idle`,
+  });
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -195,6 +362,8 @@ async function main(): Promise<void> {
   });
   const processes: ServiceProcess[] = [];
   const memory = await startMemoryServer();
+  let peer: Awaited<ReturnType<typeof startPeer>> = null;
+  const traces = TRACE ? new TraceCollector() : null;
   try {
     const env = {
       KAFKA_BROKERS: kafka.brokers.join(','),
@@ -213,10 +382,17 @@ async function main(): Promise<void> {
       WS_SOCKETS_PER_USER: '0',
       // Setting up the world befriends and puts in rooms many users at once.
       SOCIAL_RATE_PER_MINUTE: '0',
+      // Hundreds of subscriptions open at once while other work loads the cores: queued, not refused.
+      SUBSCRIPTION_SETUP_WAIT_MS: '60000',
     };
     if (SCALE_ONLY) {
       process.stdout.write(`${renderScale(await scaleStep(QUICK ? SCALE_PLAN_QUICK : SCALE_PLAN, env, progress))}\n`);
       return;
+    }
+    if (traces) {
+      await traces.start();
+      Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: traces.endpoint });
+      progress(`tracing on: the service exports its spans to ${traces.endpoint}`);
     }
     processes.push(await startProcess('worker', env));
     const gateway = await startProcess('gateway', env);
@@ -231,15 +407,37 @@ async function main(): Promise<void> {
         subscribers: LOAD.subscribers,
         senders: LOAD.senders,
         stepSeconds: LOAD.stepSeconds,
-        note: 'broker, PostgreSQL, gateway, worker and the load generator on this one machine; open-loop latency counted from when each send was due',
+        note:
+          'broker, PostgreSQL, Redis, gateway, worker, the peer and the load generators on this one machine; open-loop latency counted from when each send was due; ' +
+          `each step warmed up for ${LOAD.warmSeconds} s first; service, peer and in-memory take turns at every step`,
       },
       steps: [],
       idleSubscriptions: null,
       history: null,
       targets: [],
     };
-    results.steps.push(...(await chatSteps('service', gateway.url)));
-    results.steps.push(...(await chatSteps('memory', memory.url)));
+    const dbName = new URL(db.url).pathname.slice(1);
+    const brokerPort = Number(kafka.brokers[0].split(':').pop());
+    const chatTargets: ChatTarget[] = [
+      {
+        target: 'service',
+        url: gateway.url,
+        cpu: { gateway: () => [gateway.pid], worker: () => [processes[0].pid], broker: () => kafkaBrokerPids(brokerPort), postgres: postgresBackends(dbName) },
+        traces: traces ?? undefined,
+      },
+    ];
+    peer = await startPeer(db.url);
+    if (peer) {
+      const peerPid = peer.pid;
+      chatTargets.push({
+        target: 'peer',
+        url: peer.url,
+        cpu: { 'peer server': () => [peerPid], redis: redisPids, postgres: postgresBackends(`${dbName}_peer`) },
+      });
+    }
+    // The in-memory ceiling runs in this process, idle but for it while the steps run.
+    chatTargets.push({ target: 'memory', url: memory.url, cpu: { 'memory server': () => [process.pid] } });
+    results.steps.push(...(await interleavedChatSteps(chatTargets)));
     const kafkaOut = await runLoad({ kind: 'kafka', brokers: kafka.brokers, topic: `bench.raw.${randomUUID().slice(0, 8)}`, senders: LOAD.senders, steps });
     results.steps.push(...(JSON.parse(kafkaOut) as { steps: Step[] }).steps);
     progress(`idle subscriptions: opening ${LOAD.idle}`);
@@ -261,6 +459,8 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
     await memory.stop();
+    await peer?.stop();
+    await traces?.stop();
     await dropDatabase(db.url).catch(() => undefined);
     await db.stop();
     await kafka.stop();

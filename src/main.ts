@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { startApp, type App, type Role } from './app';
+import { startTracing, stopTracing } from './observe/tracing';
 import { ConfigError, loadConfig } from './config';
 import { ensureLocalKafka, type KafkaCluster } from './dev/kafka';
 import { ensurePostgres, type Database } from './dev/postgres';
@@ -33,6 +34,7 @@ async function main(mode: string): Promise<void> {
   let app: App | null = null;
   const stopAll = async () => {
     await app?.stop();
+    await stopTracing();
     for (const service of started.reverse()) await service.stop();
   };
   let stopping = false;
@@ -73,6 +75,8 @@ async function main(mode: string): Promise<void> {
     }
     const config = loadConfig();
     log = createLogger('main', undefined, { level: config.logLevel });
+    // Before the app, so its spans have a provider (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+    if (startTracing(`kafka-chat-${mode}`)) log.info('tracing exported over OTLP');
     app = await startApp(config, roles, log);
     if (app.gateway) {
       console.log(`GraphQL (HTTP and graphql-ws) and Apollo Sandbox: http://localhost:${config.port}/graphql`);

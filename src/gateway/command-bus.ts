@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
 import type { Admin, Consumer, Kafka, Message as KafkaRecord, Producer } from 'kafkajs';
 import type { Config } from '../config';
 import {
@@ -13,6 +14,7 @@ import { RECORD_VERSION, REPLY_PARTITION_HEADER, REPLY_TO_HEADER, parseReply, ty
 import { ServiceUnavailableError, UserError, isUserErrorCode } from '../errors';
 import { errorFields, type Logger } from '../log';
 import type { Metrics } from '../observe/metrics';
+import { startSpan, tracingOn, withTraceHeaders } from '../observe/tracing';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, allPartitionsBut, deleteGroupQuietly, runFromNow } from '../kafka/client';
 import { PeriodicCommits } from '../kafka/commits';
 
@@ -30,6 +32,8 @@ interface Queued {
   commandId: string;
   type: CommandType;
   record: KafkaRecord;
+  /** This command's trace span, when tracing is on. */
+  span?: Span;
 }
 
 /**
@@ -165,10 +169,13 @@ export class CommandBus {
       this.pending.set(command.id, { resolve, timer });
     });
     // The produce counts against the same bound: a broker that does not take the command ends the wait early.
-    const headers: Record<string, Buffer> = { [REPLY_TO_HEADER]: this.instanceTag };
+    // Tracing (off unless configured): the trace of this mutation goes with the command (src/observe/tracing.ts).
+    const span = startSpan(`command ${type}`, null);
+    const headers = withTraceHeaders({ [REPLY_TO_HEADER]: this.instanceTag }, span);
     if (this.replyPartitionTag) headers[REPLY_PARTITION_HEADER] = this.replyPartitionTag;
-    this.enqueue({ commandId: command.id, type, record: { key: commandKey(type, actorId, payload), value: JSON.stringify(command), headers } });
+    this.enqueue({ commandId: command.id, type, record: { key: commandKey(type, actorId, payload), value: JSON.stringify(command), headers }, span });
     const reply = await replied;
+    span?.end();
     if (reply === null) {
       // Even a failed produce may have reached the broker: the outcome is unknown, not "not applied".
       throw new ServiceUnavailableError(
@@ -193,7 +200,9 @@ export class CommandBus {
 
   private flush(): void {
     const batch = this.queued.splice(0);
-    this.producer.send({ topic: this.config.topics.commands, messages: batch.map((item) => item.record) }).catch((err: unknown) => {
+    const produced = this.producer.send({ topic: this.config.topics.commands, messages: batch.map((item) => item.record) });
+    if (tracingOn()) void produced.then(() => batch.forEach((item) => item.span?.addEvent('produced')), () => undefined);
+    produced.catch((err: unknown) => {
       for (const { commandId, type } of batch) {
         this.log.warn('could not enqueue command', { commandId, type, ...errorFields(err) });
         this.settle(commandId, null);

@@ -1,6 +1,8 @@
+import type { IHeaders } from 'kafkajs';
 import { parseChatEvent, type ChatEvent } from '../contracts/records';
 import { errorFields, type Logger } from '../log';
 import type { Metrics } from '../observe/metrics';
+import { markReceived } from '../observe/tracing';
 import { RoomStream, isRoomEvent, type History } from './room-stream';
 import type { Semaphore } from './semaphore';
 
@@ -8,6 +10,8 @@ import type { Semaphore } from './semaphore';
 export interface SourceRecord {
   value: Buffer | null;
   offset: string;
+  /** The record's headers: a `traceparent` there ties its delivery to the mutation's trace. */
+  headers?: IHeaders;
 }
 
 /**
@@ -98,6 +102,7 @@ export class EventRouter {
     if (!event) return; // a kind this version does not know yet
     // Once per record, as it reaches this gateway's listeners: where delivery latency ends.
     if (event.type === 'message') this.metrics.messageFannedOut(event.message.createdAt);
+    markReceived(`deliver ${event.type}`, record.headers);
     for (const listener of listeners) listener(event);
   }
 

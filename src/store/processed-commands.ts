@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { classified } from './errors';
+import { iso } from './rows';
 import { placeholders, type Tx } from './transaction';
 
 /**
@@ -13,11 +14,19 @@ export interface ProcessedCommand {
   events: string;
 }
 
-export async function loadProcessed(orm: MikroORM, ids: string[]): Promise<Map<string, ProcessedCommand>> {
-  const rows = await classified(
-    orm.em.fork().execute(`select id, reply, events from processed_commands where id in (${placeholders(ids.length)})`, ids),
+/**
+ * The first query of the worker's transaction: the transaction's time
+ * (PostgreSQL's now(), what its commands record as their time) and the
+ * stored outcomes of `ids`, in one round trip.
+ */
+export async function loadProcessed(tx: Tx, ids: string[]): Promise<{ now: string; processed: Map<string, ProcessedCommand> }> {
+  const rows = await tx.execute(
+    `select now() as now, p.id, p.reply, p.events from (select 1) one
+     left join processed_commands p on p.id in (${placeholders(ids.length)})`,
+    ids,
   );
-  return new Map(rows.map((row) => [String(row.id), { reply: String(row.reply), events: String(row.events) }]));
+  const processed = new Map(rows.filter((row) => row.id !== null).map((row) => [String(row.id), { reply: String(row.reply), events: String(row.events) }]));
+  return { now: iso(rows[0].now), processed };
 }
 
 export async function saveProcessed(tx: Tx, processed: Map<string, ProcessedCommand>): Promise<void> {

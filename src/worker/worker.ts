@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Span } from '@opentelemetry/api';
 import type { Consumer, IHeaders, KafkaMessage, Kafka, Message as KafkaRecord, Producer } from 'kafkajs';
 import type { Config } from '../config';
 import { parseCommand, readableCommandId, type Command } from '../contracts/commands';
@@ -19,10 +20,11 @@ import { errorFields, type Logger } from '../log';
 import { CONSUMER_DEFAULTS, PRODUCER_CONFIG } from '../kafka/client';
 import { PeriodicCommits } from '../kafka/commits';
 import { Metrics, type CommandOutcome } from '../observe/metrics';
+import { startSpan, tracingOn, withTraceHeaders } from '../observe/tracing';
 import { StoreConflictError, StoreError, StoreUnavailableError } from '../store/errors';
 import { loadProcessed, saveProcessed, sweepProcessed, type ProcessedCommand } from '../store/processed-commands';
 import { sweepRevokedTokens } from '../store/revoked-tokens';
-import { inTransaction } from '../store/transaction';
+import { inPlainTransaction, type Tx } from '../store/transaction';
 import { handle } from './handlers';
 
 const WORKER_SESSION_TIMEOUT_MS = 10_000;
@@ -118,6 +120,9 @@ export class Worker {
   private sweeper: NodeJS.Timeout | null = null;
   /** The sweep in progress, awaited by stop() so it does not outlive the store. */
   private sweeping: Promise<unknown> | null = null;
+  /** Partitions' chunks waiting for the next handleChunk() (see coalesced()), and the loop handling them. */
+  private gathered: { records: KafkaMessage[]; partition: number; heartbeat: () => Promise<void>; resolve(): void; reject(err: unknown): void }[] = [];
+  private handling: Promise<void> | null = null;
 
   constructor(
     kafka: Kafka,
@@ -156,11 +161,7 @@ export class Worker {
         for (let i = 0; i < batch.messages.length; i += MAX_CHUNK) {
           if (!isRunning() || isStale()) break;
           const chunk = batch.messages.slice(i, i + MAX_CHUNK);
-          const startedAt = performance.now();
-          await this.handleChunk(chunk, batch.partition, heartbeat);
-          const seconds = (performance.now() - startedAt) / 1000;
-          this.metrics.workerBatch(seconds);
-          this.log.debug('commands handled', { partition: batch.partition, records: chunk.length, ms: Math.round(seconds * 1000) });
+          await this.coalesced(chunk, batch.partition, heartbeat);
           const last = chunk[chunk.length - 1].offset;
           resolveOffset(last);
           this.commits.processed(batch.topic, batch.partition, last);
@@ -188,16 +189,56 @@ export class Worker {
   }
 
   /**
-   * One chunk of a partition's records, in order: poison is set aside, the
-   * commands are applied in one transaction, then their events and replies
-   * go out in one produce. Only after that is the chunk's offset resolved.
+   * Hands a partition's chunk to the next handleChunk() and resolves when it
+   * is done. kafkajs calls eachBatch for the partitions of one fetch side by
+   * side; their chunks are gathered here (those that arrive while a
+   * handleChunk() runs wait for it), so one fetch costs one transaction and
+   * one produce, not one per partition. Each partition still waits for its
+   * own chunk, so its order holds.
    */
-  private async handleChunk(records: KafkaMessage[], partition: number, heartbeat: () => Promise<void>): Promise<void> {
-    const commands: { command: Command; replyTo: HeaderValue | undefined; record: KafkaMessage }[] = [];
-    for (const record of records) {
+  private coalesced(records: KafkaMessage[], partition: number, heartbeat: () => Promise<void>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.gathered.push({ records, partition, heartbeat, resolve, reject });
+      if (!this.handling) this.handling = new Promise<void>((started) => setImmediate(started)).then(() => this.handleGathered());
+    });
+  }
+
+  private async handleGathered(): Promise<void> {
+    while (this.gathered.length > 0) {
+      const chunks = this.gathered;
+      this.gathered = [];
+      const startedAt = performance.now();
+      try {
+        await this.handleChunk(
+          chunks.flatMap(({ records, partition }) => records.map((record) => ({ record, partition }))),
+          chunks[0].heartbeat,
+        );
+        const seconds = (performance.now() - startedAt) / 1000;
+        this.metrics.workerBatch(seconds);
+        this.log.debug('commands handled', { partitions: chunks.map((c) => c.partition), records: chunks.reduce((n, c) => n + c.records.length, 0), ms: Math.round(seconds * 1000) });
+        for (const chunk of chunks) chunk.resolve();
+      } catch (err) {
+        for (const chunk of chunks) chunk.reject(err);
+      }
+    }
+    this.handling = null;
+  }
+
+  /**
+   * Chunks of partitions' records, each partition's in order: poison is set
+   * aside, the commands are applied in one transaction, then their events
+   * and replies go out in one produce. Only after that are the chunks'
+   * offsets resolved.
+   */
+  private async handleChunk(records: { record: KafkaMessage; partition: number }[], heartbeat: () => Promise<void>): Promise<void> {
+    const receivedAt = performance.now();
+    const commands: { command: Command; replyTo: HeaderValue | undefined; record: KafkaMessage; partition: number; span?: Span }[] = [];
+    for (const { record, partition } of records) {
       const replyTo = record.headers?.[REPLY_TO_HEADER];
       try {
-        commands.push({ command: parseCommand(record.value), replyTo, record });
+        const command = parseCommand(record.value);
+        // Tracing (off unless configured): the gateway's trace of this command goes on here.
+        commands.push({ command, replyTo, record, partition, span: startSpan(`apply ${command.type}`, record.headers, receivedAt) });
       } catch (err) {
         if (!(err instanceof RecordFormatError)) throw err;
         await this.setAside(record, partition, err.message);
@@ -217,7 +258,8 @@ export class Worker {
     );
     const events: KafkaRecord[] = [];
     const replies: KafkaRecord[] = [];
-    for (const { command, replyTo, record } of commands) {
+    for (const { command, replyTo, record, partition, span } of commands) {
+      span?.addEvent('committed');
       const outcome = outcomes.get(command.id);
       if (!outcome) {
         this.metrics.commandDone(command.type, 'expired');
@@ -225,20 +267,27 @@ export class Worker {
       }
       this.metrics.commandDone(command.type, outcome.outcome, outcome.applySeconds);
       if (outcome.rejected !== undefined) await this.setAside(record, partition, `command failed: ${outcome.rejected}`);
-      for (const { key, channel, value } of outcome.events) events.push({ key, value, headers: { [CHANNEL_HEADER]: channel } });
-      if (replyTo !== undefined) replies.push(this.replyRecord(replyTo, outcome.reply, record));
+      for (const { key, channel, value } of outcome.events) events.push({ key, value, headers: withTraceHeaders({ [CHANNEL_HEADER]: channel }, span) });
+      if (replyTo !== undefined) replies.push(this.replyRecord(replyTo, outcome.reply, record, span));
     }
     const topicMessages = [
       { topic: this.config.topics.messages, messages: events },
       { topic: this.config.topics.replies, messages: replies },
     ].filter((t) => t.messages.length > 0);
     if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages });
+    if (tracingOn()) {
+      for (const { span } of commands) {
+        span?.addEvent('produced');
+        span?.end();
+      }
+    }
   }
 
   /** The reply to `command`: on the partition its gateway reads, when it named one (REPLY_PARTITION_HEADER). */
-  private replyRecord(replyTo: HeaderValue, reply: string, command: KafkaMessage): KafkaRecord {
+  private replyRecord(replyTo: HeaderValue, reply: string, command: KafkaMessage, span?: Span): KafkaRecord {
     const partition = replyPartition(command.headers?.[REPLY_PARTITION_HEADER]);
-    return { key: String(replyTo), value: reply, headers: { [REPLY_TO_HEADER]: replyTo } as IHeaders, ...(partition === null ? {} : { partition }) };
+    const headers = withTraceHeaders({ [REPLY_TO_HEADER]: replyTo } as IHeaders, span);
+    return { key: String(replyTo), value: reply, headers, ...(partition === null ? {} : { partition }) };
   }
 
   private async reply(replyTo: HeaderValue, reply: string, command: KafkaMessage): Promise<void> {
@@ -289,25 +338,34 @@ export class Worker {
 
   /**
    * What each command did (absent: expired unapplied), applying only those
-   * never applied before, in order, in one transaction. When that fails for
-   * good, they are applied one by one, so only the failing command is set aside.
+   * never applied before, in order, in one transaction that starts by loading
+   * the stored outcomes. When that fails for good, they are applied one by
+   * one, so only the failing command is set aside.
    */
   private async applyChunk(commands: Command[]): Promise<Map<string, Applied>> {
-    const outcomes = new Map([...(await loadProcessed(this.orm, commands.map((c) => c.id)))].map(([id, p]) => [id, reloaded(p)]));
-    const fresh = commands.filter((command) => {
-      if (outcomes.has(command.id)) return false;
-      if (Date.now() <= command.deadline) return true;
-      // Its caller has been told the outcome is unknown and may have retried: applying it now would surprise.
-      this.log.warn('dropping expired command', { commandId: command.id, type: command.type });
-      return false;
-    });
-    if (fresh.length === 0) return outcomes;
+    const outcomes = new Map<string, Applied>();
+    let fresh: Command[] = [];
     try {
-      for (const [id, applied] of await this.applyInOneTransaction(fresh)) outcomes.set(id, applied);
+      await inPlainTransaction(this.orm, async (tx) => {
+        outcomes.clear();
+        const { now, processed } = await loadProcessed(tx, commands.map((c) => c.id));
+        for (const [id, stored] of processed) outcomes.set(id, reloaded(stored));
+        fresh = commands.filter((command) => {
+          if (outcomes.has(command.id)) return false;
+          if (Date.now() <= command.deadline) return true;
+          // Its caller has been told the outcome is unknown and may have retried: applying it now would surprise.
+          this.log.warn('dropping expired command', { commandId: command.id, type: command.type });
+          return false;
+        });
+        if (fresh.length === 0) return;
+        for (const [id, applied] of await this.applyInTransaction(tx, now, fresh)) outcomes.set(id, applied);
+      });
     } catch (err) {
       // Rolled back: start over, which drops the expired ones first (at least one more each time, so this ends).
       if (err instanceof ExpiredBeforeCommit) return this.applyChunk(commands);
       if (err instanceof StoreError && err.retriable) throw err;
+      if (fresh.length === 0) throw err; // loading the outcomes failed, not a command
+      for (const command of fresh) outcomes.delete(command.id);
       if (fresh.length > 1) {
         // A statement of one command failed, which undoes the whole transaction: apply them one by one.
         for (const command of fresh) for (const [id, applied] of await this.applyChunk([command])) outcomes.set(id, applied);
@@ -328,46 +386,44 @@ export class Worker {
   }
 
   /**
-   * Load, decide, apply for each command (./handlers). A refused command has
-   * written nothing, so the others of the transaction stand. Every outcome,
-   * refusals too, is stored with them, so a redelivery answers the same even
-   * if the world changed since.
+   * Load, decide, apply for each command (./handlers), in the transaction
+   * `tx` whose time is `now`. A refused command has written nothing, so the
+   * others of the transaction stand. Every outcome, refusals too, is stored
+   * with them, so a redelivery answers the same even if the world changed since.
    */
-  private async applyInOneTransaction(commands: Command[]): Promise<Map<string, Applied>> {
-    return inTransaction(this.orm, async (tx, now) => {
-      const outcomes = new Map<string, Applied>();
-      const processed = new Map<string, ProcessedCommand>();
-      for (const command of commands) {
-        const startedAt = performance.now();
-        const decision = await handle(tx, command, now);
-        const applySeconds = (performance.now() - startedAt) / 1000;
-        const refused = decision instanceof UserError;
-        const reply: Reply = refused
-          ? errorReply(command.id, decision.code, decision.message)
-          : { v: RECORD_VERSION, commandId: command.id, ok: true, result: decision.result };
-        const events = refused ? [] : decision.events.map(outgoing);
-        const applied: Applied = { reply: JSON.stringify(reply), events, outcome: refused ? 'refused' : 'ok', applySeconds };
-        outcomes.set(command.id, applied);
-        processed.set(command.id, { reply: applied.reply, events: `[${events.map((e) => e.value).join(',')}]` });
-      }
-      await saveProcessed(tx, processed);
-      // Deadlines again, right before COMMIT, by the same (process) clock as before the transaction: the
-      // chunk may have waited on locks, or the process may have been frozen (SIGSTOP, a paused VM).
-      // Whoever sent a command past its deadline was told UNKNOWN and may have retried: it must not take
-      // effect now. This is also the fence against a resumed zombie: a frozen worker loses its partitions
-      // only after its session timeout (10 s), longer than a command lives (COMMAND_TIMEOUT_MS, 5 s by
-      // default), so what it still holds has expired and is rolled back here. (With a longer command
-      // lifetime, a zombie's commit within the deadline is still harmless: the room lock orders it with
-      // its successor's, and processed_commands' key makes one of the two a conflict, retried and reloaded.)
-      // A freeze between this check and COMMIT leaves the session idle in its transaction, which the
-      // server ends after idle_in_transaction_session_timeout (../store/orm.ts): nothing is committed then.
-      const late = commands.filter((command) => Date.now() > command.deadline);
-      if (late.length > 0) {
-        this.log.warn('commands expired during their transaction; rolled back', { commandIds: late.map((c) => c.id) });
-        throw new ExpiredBeforeCommit(late.map((c) => c.id));
-      }
-      return outcomes;
-    });
+  private async applyInTransaction(tx: Tx, now: string, commands: Command[]): Promise<Map<string, Applied>> {
+    const outcomes = new Map<string, Applied>();
+    const processed = new Map<string, ProcessedCommand>();
+    for (const command of commands) {
+      const startedAt = performance.now();
+      const decision = await handle(tx, command, now);
+      const applySeconds = (performance.now() - startedAt) / 1000;
+      const refused = decision instanceof UserError;
+      const reply: Reply = refused
+        ? errorReply(command.id, decision.code, decision.message)
+        : { v: RECORD_VERSION, commandId: command.id, ok: true, result: decision.result };
+      const events = refused ? [] : decision.events.map(outgoing);
+      const applied: Applied = { reply: JSON.stringify(reply), events, outcome: refused ? 'refused' : 'ok', applySeconds };
+      outcomes.set(command.id, applied);
+      processed.set(command.id, { reply: applied.reply, events: `[${events.map((e) => e.value).join(',')}]` });
+    }
+    await saveProcessed(tx, processed);
+    // Deadlines again, right before COMMIT, by the same (process) clock as before the transaction: the
+    // chunk may have waited on locks, or the process may have been frozen (SIGSTOP, a paused VM).
+    // Whoever sent a command past its deadline was told UNKNOWN and may have retried: it must not take
+    // effect now. This is also the fence against a resumed zombie: a frozen worker loses its partitions
+    // only after its session timeout (10 s), longer than a command lives (COMMAND_TIMEOUT_MS, 5 s by
+    // default), so what it still holds has expired and is rolled back here. (With a longer command
+    // lifetime, a zombie's commit within the deadline is still harmless: the room lock orders it with
+    // its successor's, and processed_commands' key makes one of the two a conflict, retried and reloaded.)
+    // A freeze between this check and COMMIT leaves the session idle in its transaction, which the
+    // server ends after idle_in_transaction_session_timeout (../store/orm.ts): nothing is committed then.
+    const late = commands.filter((command) => Date.now() > command.deadline);
+    if (late.length > 0) {
+      this.log.warn('commands expired during their transaction; rolled back', { commandIds: late.map((c) => c.id) });
+      throw new ExpiredBeforeCommit(late.map((c) => c.id));
+    }
+    return outcomes;
   }
 
   /**

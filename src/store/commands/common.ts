@@ -47,10 +47,14 @@ export async function roomCounts(tx: Tx, ids: string[]): Promise<Record<string, 
 /** Writes decided messages and moves the room's lastSeq to the last one (the unique (room, seq) index guards the numbering). */
 export async function appendMessages(tx: Tx, { roomId, messages }: Appended): Promise<void> {
   if (messages.length === 0) return;
+  const last = messages[messages.length - 1];
+  // One statement, one round trip: the insert in a CTE, then the room's update.
   await tx.execute(
-    `insert into messages (id, room_id, seq, kind, body, sender_id, attachment, client_message_id, system, created_at)
-     values ${messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    messages.flatMap((m: MessageRecord) => [
+    `with inserted as (
+       insert into messages (id, room_id, seq, kind, body, sender_id, attachment, client_message_id, system, created_at)
+       values ${messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} returning 1)
+     update rooms set last_seq = ?, last_activity_at = ? where id = ?`,
+    [...messages.flatMap((m: MessageRecord) => [
       m.id,
       m.roomId,
       m.seq,
@@ -61,8 +65,6 @@ export async function appendMessages(tx: Tx, { roomId, messages }: Appended): Pr
       m.clientMessageId,
       m.system ? JSON.stringify(m.system) : null,
       m.createdAt,
-    ]),
+    ]), last.seq, last.createdAt, roomId],
   );
-  const last = messages[messages.length - 1];
-  await tx.execute('update rooms set last_seq = ?, last_activity_at = ? where id = ?', [last.seq, last.createdAt, roomId]);
 }

@@ -1,14 +1,21 @@
 import type { CommandEnvelope } from '../../contracts/commands';
 import type { BookmarkChange, BookmarkState, SendChatState } from '../../commands/messages';
-import { MESSAGE_WITH_SENDER, messageRecord, messageWithSender } from '../rows';
+import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageRecord, messageWithSender, publicUser } from '../rows';
 import type { Tx } from '../transaction';
-import { publicUsers, roomView } from './common';
+import { roomView } from './common';
 
 export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope<'SendChat'>, now: string): Promise<SendChatState> {
   const { roomId, clientMessageId } = payload;
-  const room = await roomView(tx, roomId, actorId, true);
+  // The room locked (one room's messages are numbered one at a time), the membership and the sender: one round trip.
+  const [row] = await tx.execute(
+    `select r.last_seq, m.user_id as member_id, ${USER_COLUMNS.split(', ').map((c) => `u.${c} as u_${c}`).join(', ')}
+     from rooms r left join room_members m on m.room_id = r.id and m.user_id = ? left join users u on u.id = ?
+     where r.id = ? for update of r`,
+    [actorId, actorId, roomId],
+  );
+  const room = row ? { lastSeq: Number(row.last_seq), isMember: Boolean(row.member_id) } : null;
   if (!room?.isMember) return { room, sender: null, earlier: null, now };
-  const [sender] = await publicUsers(tx, [actorId]);
+  const sender = row.u_id ? publicUser(row, 'u_') : undefined;
   let earlier: SendChatState['earlier'] = null;
   if (clientMessageId !== null) {
     const [first] = await tx.execute(
