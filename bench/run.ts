@@ -15,6 +15,7 @@ import { gql, signUp } from './graphql-client';
 import type { Job, StepPlan } from './load';
 import { startMemoryServer } from './memory-server';
 import { percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
+import { describeUploadBench, uploadBench } from './uploads';
 
 /**
  * `npm run bench`: starts a Kafka broker, a fresh PostgreSQL database, the
@@ -210,6 +211,9 @@ async function main(): Promise<void> {
       WS_SOCKETS_PER_USER: '0',
       // Setting up the world befriends and puts in rooms many users at once.
       SOCIAL_RATE_PER_MINUTE: '0',
+      // The upload bench sends many files as one user.
+      UPLOAD_RATE_PER_MINUTE: '0',
+      UPLOAD_BYTES_PER_HOUR: '0',
     };
     processes.push(await startProcess('worker', env));
     const gateway = await startProcess('gateway', env);
@@ -238,6 +242,9 @@ async function main(): Promise<void> {
     progress(`idle subscriptions: opening ${LOAD.idle}`);
     results.idleSubscriptions = await idleSubscriptions(env);
     results.history = await historyReads(gateway.url, db.url);
+    // Files (bench/uploads.ts): in the JSON beside the rest, and in the progress output.
+    const uploads = await uploadBench(gateway.url, progress, QUICK ? { files: 5, pings: 50 } : undefined);
+    Object.assign(results, { uploads });
     results.targets = judge(results);
     if (QUICK) {
       // A smoke run: shown, not recorded; BENCHMARKS.md holds full runs only.
@@ -246,6 +253,7 @@ async function main(): Promise<void> {
       const { jsonPath, chartPath } = writeReport(results, ROOT);
       progress(`wrote ${path.relative(ROOT, jsonPath)}, ${path.relative(ROOT, chartPath)} and BENCHMARKS.md`);
     }
+    for (const line of describeUploadBench(uploads)) progress(line);
     for (const t of results.targets) progress(`${t.met ? 'met   ' : 'missed'} ${t.name}: ${t.measured} (target ${t.target})`);
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
