@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { uploadIdOf } from '../src/contracts/uploads';
 import { inTransaction } from '../src/store/transaction';
 import { deleteUnboundUploadsOf, deleteUploadsOfMessage } from '../src/store/uploads';
@@ -117,6 +119,28 @@ describe('a file uploaded to the service', () => {
     const past = await download(urlB, link, { range: `bytes=${bytes.length + 5}-` });
     expect(past.status).toBe(416);
     expect(past.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+  });
+
+  test('a subscriber on another gateway gets the FILE message with a link made for them', async () => {
+    const { alice, bob, roomId } = await roomOfTwo(urlA, urlB);
+    const client = createClient({ url: urlB.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${bob.token}` }, retryAttempts: 0 });
+    const received: { kind: string; attachment: { url: string } | null }[] = [];
+    const stop = client.subscribe<{ roomMessages: (typeof received)[number] }>(
+      { query: 'subscription($r: ID!) { roomMessages(roomId: $r, afterSeq: 0) { kind attachment { url } } }', variables: { r: roomId } },
+      { next: ({ data }) => void (data && received.push(data.roomMessages)), error: () => undefined, complete: () => undefined },
+    );
+    try {
+      const bytes = randomBytes(5000);
+      const ticket = await upload(urlA, alice, { name: 'a.zip', contentType: 'application/zip' }, bytes);
+      await sendFile(urlA, alice, roomId, { name: 'a.zip', contentType: 'application/zip', size: bytes.length, url: ticket.url });
+      const file = await waitFor('the FILE message', () => received.find((m) => m.kind === 'FILE'));
+      const link = new URL(file.attachment!.url, urlB);
+      expect(link.searchParams.get('u')).toBe(bob.id);
+      expect(Buffer.from(await (await download(urlB, link.toString())).arrayBuffer()).equals(bytes)).toBe(true);
+    } finally {
+      stop();
+      await client.dispose();
+    }
   });
 
   test('a safe image type is shown inline (Content-Disposition: inline)', async () => {
