@@ -19,6 +19,7 @@ import type { Job, StepPlan } from './load';
 import { startMemoryServer } from './memory-server';
 import { SCALE_PLAN, SCALE_PLAN_QUICK, renderScale, scaleStep, type ScaleResult } from './scale';
 import { cpuTotal, percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
+import { describeUploadBench, uploadBench } from './uploads';
 
 /**
  * `npm run bench`: starts a Kafka broker, a fresh PostgreSQL database, the
@@ -384,6 +385,9 @@ async function main(): Promise<void> {
       SOCIAL_RATE_PER_MINUTE: '0',
       // Hundreds of subscriptions open at once while other work loads the cores: queued, not refused.
       SUBSCRIPTION_SETUP_WAIT_MS: '60000',
+      // The upload bench sends many files as one user.
+      UPLOAD_RATE_PER_MINUTE: '0',
+      UPLOAD_BYTES_PER_HOUR: '0',
     };
     if (SCALE_ONLY) {
       process.stdout.write(`${renderScale(await scaleStep(QUICK ? SCALE_PLAN_QUICK : SCALE_PLAN, env, progress))}\n`);
@@ -447,6 +451,9 @@ async function main(): Promise<void> {
     const scale = await scaleStep(QUICK ? SCALE_PLAN_QUICK : SCALE_PLAN, env, progress);
     (results as BenchResults & { scale?: ScaleResult }).scale = scale;
     progress(renderScale(scale));
+    // Files (bench/uploads.ts): in the JSON beside the rest, and in the progress output.
+    const uploads = await uploadBench(gateway.url, progress, QUICK ? { files: 5, pings: 50 } : undefined);
+    Object.assign(results, { uploads });
     results.targets = judge(results);
     if (QUICK) {
       // A smoke run: shown, not recorded; BENCHMARKS.md holds full runs only.
@@ -455,6 +462,7 @@ async function main(): Promise<void> {
       const { jsonPath, chartPath } = writeReport(results, ROOT);
       progress(`wrote ${path.relative(ROOT, jsonPath)}, ${path.relative(ROOT, chartPath)} and BENCHMARKS.md`);
     }
+    for (const line of describeUploadBench(uploads)) progress(line);
     for (const t of results.targets) progress(`${t.met ? 'met   ' : 'missed'} ${t.name}: ${t.measured} (target ${t.target})`);
   } finally {
     await Promise.all(processes.map((p) => p.stop()));

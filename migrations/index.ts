@@ -3,6 +3,7 @@ import { Migration20261122100000_chat_api } from './Migration20261122100000_chat
 import { Migration20261201000000_processed_commands_text } from './Migration20261201000000_processed_commands_text';
 import { Migration20261201100000_blocks } from './Migration20261201100000_blocks';
 import { Migration20261202060000_messages_key_leads_with_room } from './Migration20261202060000_messages_key_leads_with_room';
+import { Migration20261202040000_uploads } from './Migration20261202040000_uploads';
 
 /** Every migration in order; listed explicitly so compiled and ts-jest runs find the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261201000000_processed_commands_text', class: Migration20261201000000_processed_commands_text },
   { name: 'Migration20261201100000_blocks', class: Migration20261201100000_blocks },
   { name: 'Migration20261202060000_messages_key_leads_with_room', class: Migration20261202060000_messages_key_leads_with_room },
+  { name: 'Migration20261202040000_uploads', class: Migration20261202040000_uploads },
 ];

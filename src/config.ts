@@ -34,6 +34,13 @@ export const CONFIG_ENV_VARS = [
   'KAFKA_EVENT_PARTITIONS',
   'KAFKA_REPLY_PARTITIONS',
   'GATEWAY_READS_SERVED_PARTITIONS_ONLY',
+  'UPLOAD_MAX_BYTES',
+  'UPLOAD_CONTENT_TYPES',
+  'UPLOAD_TICKET_SECONDS',
+  'UPLOAD_LINK_SECONDS',
+  'UPLOAD_RATE_PER_MINUTE',
+  'UPLOAD_BYTES_PER_HOUR',
+  'PUBLIC_URL',
 ] as const;
 
 type Env = Partial<Record<(typeof CONFIG_ENV_VARS)[number], string>>;
@@ -101,7 +108,37 @@ export interface Config {
    * long one waits for its turn: their share of the pool (10 connections), so queries keep the rest.
    */
   subscriptionReads: { concurrency: number; waitMs: number };
+  /**
+   * Files uploaded to the service (createUpload): the largest size, the content types allowed (lower case),
+   * how long a ticket and a download link live, and per user, per gateway, how many tickets a minute and how
+   * many declared bytes an hour (0 turns either off).
+   */
+  uploads: {
+    maxBytes: number;
+    contentTypes: string[];
+    ticketSeconds: number;
+    linkSeconds: number;
+    perMinute: number;
+    bytesPerHour: number;
+  };
+  /** The gateways' public origin (https://chat.example.com) for upload and download links; empty: links relative to the gateway. */
+  publicUrl: string;
 }
+
+/** createUpload's default size limit: 25 MiB. */
+export const UPLOAD_MAX_BYTES_DEFAULT = 25 * 1024 * 1024;
+/** What may be uploaded unless UPLOAD_CONTENT_TYPES says otherwise: common images, PDF, plain text, archives, bytes. */
+export const UPLOAD_CONTENT_TYPES_DEFAULT = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+  'application/zip',
+  'application/octet-stream',
+];
+const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 
 /** The store's pool holds 10 connections (src/store/orm.ts): subscription reads may take at most this many. */
 const SUBSCRIPTION_READS_MAX = 8;
@@ -249,6 +286,24 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     concurrency: int('SUBSCRIPTION_SETUP_CONCURRENCY', 4, 1, SUBSCRIPTION_READS_MAX),
     waitMs: int('SUBSCRIPTION_SETUP_WAIT_MS', 10_000, 0, 60_000),
   };
+  const uploadTypes = env.UPLOAD_CONTENT_TYPES
+    ? env.UPLOAD_CONTENT_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean)
+    : UPLOAD_CONTENT_TYPES_DEFAULT;
+  for (const type of uploadTypes) {
+    if (!CONTENT_TYPE.test(type)) problems.push(`UPLOAD_CONTENT_TYPES entry "${type}" is not a media type such as image/png`);
+  }
+  const uploads = {
+    maxBytes: int('UPLOAD_MAX_BYTES', UPLOAD_MAX_BYTES_DEFAULT, 1, 2 ** 31 - 1),
+    contentTypes: Object.freeze(uploadTypes) as string[],
+    ticketSeconds: int('UPLOAD_TICKET_SECONDS', 600, 1, 24 * 3600),
+    linkSeconds: int('UPLOAD_LINK_SECONDS', 300, 10, 3600),
+    perMinute: int('UPLOAD_RATE_PER_MINUTE', 10, 0, 1_000_000),
+    bytesPerHour: int('UPLOAD_BYTES_PER_HOUR', 1024 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
+  };
+  const publicUrl = (env.PUBLIC_URL ?? '').trim().replace(/\/+$/, '');
+  if (publicUrl && !/^https?:\/\/[^/?#\s]+$/.test(publicUrl)) {
+    problems.push(`PUBLIC_URL must be an origin such as https://chat.example.com (no path), got "${env.PUBLIC_URL}"`);
+  }
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
 
@@ -280,5 +335,7 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     socketCaps: Object.freeze(socketCaps),
     wsUnreadTimeoutMs,
     subscriptionReads: Object.freeze(subscriptionReads),
+    uploads: Object.freeze(uploads),
+    publicUrl,
   });
 }

@@ -1,5 +1,6 @@
 import type { CommandPayloads } from './contracts/commands';
 import type { AttachmentRecord } from './contracts/records';
+import { uploadIdOf } from './contracts/uploads';
 import { badInput } from './errors';
 
 /**
@@ -110,7 +111,9 @@ export function checkAttachment(input: AttachmentRecord | null | undefined): Att
   } catch {
     throw badInput('attachment.url is not a valid URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput('attachment.url must be http(s)');
+  // Or an upload's reference (createUpload's ticket url), checked by the worker.
+  const upload = url.protocol === 'upload:' && uploadIdOf(input.url) !== null;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && !upload) throw badInput('attachment.url must be http(s) or an upload ticket\'s url');
   checkMaxLength('attachment.url', input.url, 2048);
   return { name, contentType, size: input.size, url: input.url };
 }

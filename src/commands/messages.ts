@@ -1,8 +1,20 @@
-import type { MessageRecord, PublicUser } from '../contracts/records';
-import { badInput, notFound } from '../errors';
+import type { AttachmentRecord, MessageRecord, PublicUser } from '../contracts/records';
+import { uploadIdOf } from '../contracts/uploads';
+import { badInput, notFound, type UserError } from '../errors';
 import { LIMITS } from '../rules';
 import { messageEvent, messageId, refuseNonMember, type Decide, type RoomView } from './decision';
 import type { Appended } from './rooms';
+
+/** An upload as the worker checks it when a sendChat names it (loaded under its row lock). */
+export interface UploadView {
+  ownerId: string | null;
+  name: string;
+  contentType: string;
+  size: number;
+  complete: boolean;
+  /** The message that sent it already, if one did. */
+  messageId: string | null;
+}
 
 export interface SendChatState {
   /** Locked: one room's messages are numbered one at a time. */
@@ -11,14 +23,40 @@ export interface SendChatState {
   /** The room's message with the command's clientMessageId, when there is one. */
   earlier: { message: MessageRecord; bookmarked: boolean } | null;
   now: string;
+  /** The upload the attachment names (`upload:<id>`), locked; null when there is none; absent for an external URL. */
+  upload?: UploadView | null;
 }
 
-export const decideSendChat: Decide<'SendChat', SendChatState, Appended> = ({ id, payload }, state) => {
+/** What sendChat writes: the message, and the upload it binds to the room, if any. */
+export interface SendChatWrites extends Appended {
+  uploadId?: string;
+}
+
+/**
+ * An attachment naming an upload must name one of the sender's, finished, not
+ * sent yet, declared with the same name, type and size; else BAD_USER_INPUT.
+ */
+function refuseUpload(actorId: string, upload: UploadView | null | undefined, declared: AttachmentRecord): UserError | null {
+  if (!upload || upload.ownerId !== actorId) return badInput('attachment.url names no upload of yours; create one with createUpload');
+  if (!upload.complete) return badInput('this upload has not finished: PUT its bytes first');
+  if (upload.messageId !== null) return badInput('this upload was sent already; upload the file again to send it again');
+  if (declared.name !== upload.name || declared.contentType !== upload.contentType || declared.size !== upload.size) {
+    return badInput('attachment name, contentType and size must be those given to createUpload');
+  }
+  return null;
+}
+
+export const decideSendChat: Decide<'SendChat', SendChatState, SendChatWrites> = ({ id, actorId, payload }, state) => {
   const refused = refuseNonMember(state.room);
   if (refused) return refused;
   // A resend of a message this room already has: answer with the first one, publish nothing.
   if (state.earlier) return { result: state.earlier, events: [], writes: null };
   const { roomId, body, clientMessageId, attachment } = payload;
+  const uploadId = attachment ? uploadIdOf(attachment.url) : null;
+  if (attachment && uploadId !== null) {
+    const refusedUpload = refuseUpload(actorId, state.upload, attachment);
+    if (refusedUpload) return refusedUpload;
+  }
   const message: MessageRecord = {
     id: messageId(id, 0),
     roomId,
@@ -31,7 +69,7 @@ export const decideSendChat: Decide<'SendChat', SendChatState, Appended> = ({ id
     system: null,
     createdAt: state.now,
   };
-  return { result: { message, bookmarked: false }, events: [messageEvent(message)], writes: { roomId, messages: [message] } };
+  return { result: { message, bookmarked: false }, events: [messageEvent(message)], writes: { roomId, messages: [message], ...(uploadId === null ? {} : { uploadId }) } };
 };
 
 export interface BookmarkState {

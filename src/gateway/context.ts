@@ -6,6 +6,7 @@ import type { Tokens, Viewer } from './auth';
 import type { Passwords } from './passwords';
 import type { RateLimiter } from './rate-limit';
 import type { AuthThrottles } from './throttles';
+import type { Uploads } from './uploads';
 
 /** What the resolvers use: reads go to PostgreSQL, writes to the command bus. */
 export interface Services {
@@ -22,6 +23,8 @@ export interface Services {
   authThrottles: AuthThrottles;
   /** Password hashing, bounded so that it cannot take every core. */
   passwords: Passwords;
+  /** Upload tickets and download links (createUpload, Attachment.url). */
+  uploads: Uploads;
 }
 
 export interface Context {

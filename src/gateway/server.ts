@@ -39,6 +39,7 @@ import { buildChatSchema } from './schema';
 import { AuthThrottles, RequestRate, clientAddressOf } from './throttles';
 import { CLOSE_TRY_AGAIN_LATER, SocketRegistry } from './sockets';
 import { webUi } from './web-ui';
+import { Uploads } from './uploads';
 
 export const GRAPHQL_PATH = '/graphql';
 /** How often open sockets are looked at for a client that stopped reading. */
@@ -98,6 +99,7 @@ export class Gateway {
       socialRate: socialRateLimiter(config.socialRatePerMinute),
       authThrottles: new AuthThrottles(config.authRate),
       passwords: new Passwords(),
+      uploads: new Uploads(orm, config, log),
     };
     this.clientAddress = clientAddressOf(config.trustProxy);
     this.httpServer = createServer();
@@ -194,6 +196,8 @@ export class Gateway {
         context: ({ req }) => this.httpContext(req.headers.authorization, this.clientAddress(req)),
       }),
     );
+    // PUT /uploads/<ticket> and GET /files/<id> (./uploads.ts): file bytes go straight to the store, never through Kafka.
+    app.use(this.services.uploads.routes((authorization) => this.auth.authenticate(authorization)));
     // The web UI's files at / (web/build.ts bundles them); a GET of /graphql stays with Apollo above.
     app.use(webUi({ production: this.config.production }));
     // Errors outside GraphQL (a body express.json() refuses, say) get a GraphQL-shaped answer, never express's HTML page with a stack.

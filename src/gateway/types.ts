@@ -157,3 +157,13 @@ export class SendChatInput {
   clientMessageId?: string | null;
   @Field(() => AttachmentInput, { nullable: true, description: 'Makes it a FILE message.' }) attachment?: AttachmentInput | null;
 }
+
+@ObjectType('UploadTicket')
+export class UploadTicketType {
+  @Field(() => String, {
+    description: "Send the file's bytes here with an HTTP PUT (Content-Type as declared, the\nsame Authorization header), once, before expiresAt.",
+  })
+  uploadUrl!: string;
+  @Field(() => String, { description: 'The url to give as AttachmentInput.url once the upload has finished.' }) url!: string;
+  @Field(() => DateTimeScalar) expiresAt!: Date;
+}

@@ -197,4 +197,57 @@ export class ProcessedCommand {
   processedAt!: Date;
 }
 
-export const ENTITIES = [User, Friendship, Block, Room, RoomMember, Message, Bookmark, RevokedToken, ProcessedCommand];
+/**
+ * A file uploaded to the service (createUpload, then a PUT on the gateway).
+ * Unsent (room and message null) until a sendChat binds it; the sweep removes
+ * those left unsent for a day.
+ */
+@Entity({ tableName: 'uploads' })
+export class Upload {
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  /** Null once the owner's account is gone: a sent file stays with its message. */
+  @Index()
+  @ManyToOne({ entity: () => User, fieldName: 'owner_id', nullable: true, deleteRule: 'set null' })
+  owner: User | null = null;
+
+  @Property({ type: 'string', length: 255 })
+  name!: string;
+
+  @Property({ type: 'string', length: 255 })
+  contentType!: string;
+
+  @Property({ type: 'bigint' })
+  size!: number;
+
+  /** Set once every declared byte is stored. */
+  @Property({ type: 'boolean', default: false })
+  complete = false;
+
+  @Index()
+  @Property({ type: 'Date' })
+  createdAt!: Date;
+
+  @ManyToOne({ entity: () => Room, fieldName: 'room_id', nullable: true, deleteRule: 'cascade' })
+  room: Room | null = null;
+
+  @Index()
+  @ManyToOne({ entity: () => Message, fieldName: 'message_id', nullable: true, deleteRule: 'cascade' })
+  message: Message | null = null;
+}
+
+/** The PostgreSQL file store's bytes: chunk `n` of an upload (src/store/uploads.ts). */
+@Entity({ tableName: 'upload_chunks' })
+export class UploadChunk {
+  @ManyToOne({ entity: () => Upload, primary: true, fieldName: 'upload_id', deleteRule: 'cascade' })
+  upload!: Upload;
+
+  @PrimaryKey({ type: 'integer' })
+  n!: number;
+
+  @Property({ type: 'blob' })
+  data!: Buffer;
+}
+
+export const ENTITIES = [User, Friendship, Block, Room, RoomMember, Message, Bookmark, RevokedToken, ProcessedCommand, Upload, UploadChunk];

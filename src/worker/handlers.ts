@@ -1,7 +1,6 @@
 import type { Command, CommandEnvelope, CommandType } from '../contracts/commands';
 import { UserError } from '../errors';
 import * as account from '../store/commands/account';
-import { appendMessages } from '../store/commands/common';
 import * as friends from '../store/commands/friends';
 import * as messages from '../store/commands/messages';
 import * as rooms from '../store/commands/rooms';
@@ -41,7 +40,7 @@ const HANDLERS: { [T in CommandType]: Handler<T, any, any> } = {
   InviteToRoom: handler({ load: rooms.loadInvite, decide: decideInviteToRoom, apply: rooms.invite }),
   LeaveRoom: handler({ load: rooms.loadLeave, decide: decideLeaveRoom, apply: rooms.leave }),
   MarkRead: handler({ load: rooms.loadMarkRead, decide: decideMarkRead, apply: rooms.moveReadMarker }),
-  SendChat: handler({ load: messages.loadSendChat, decide: decideSendChat, apply: appendMessages }),
+  SendChat: handler({ load: messages.loadSendChat, decide: decideSendChat, apply: messages.sendChat }),
   Bookmark: handler({ load: messages.loadBookmark, decide: decideBookmark, apply: messages.setBookmark }),
 };
 

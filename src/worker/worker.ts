@@ -25,6 +25,8 @@ import { StoreConflictError, StoreError, StoreUnavailableError } from '../store/
 import { loadProcessed, saveProcessed, sweepProcessed, type ProcessedCommand } from '../store/processed-commands';
 import { sweepRevokedTokens } from '../store/revoked-tokens';
 import { inPlainTransaction, type Tx } from '../store/transaction';
+import { inTransaction } from '../store/transaction';
+import { UNSENT_UPLOAD_KEEP_SECONDS, sweepUnsentUploads } from '../store/uploads';
 import { handle } from './handlers';
 
 const WORKER_SESSION_TIMEOUT_MS = 10_000;
@@ -79,6 +81,7 @@ const PROCESSED_MARGIN_MS = 10 * 60_000;
 const SWEEP_INTERVAL_MS = 30_000;
 const SWEEP_BATCH = 1000;
 const SWEEP_MAX_BATCHES = 50;
+const UPLOAD_SWEEP_BATCH = 20;
 
 /**
  * Thrown out of eachBatch when the worker stops while waiting for
@@ -431,8 +434,8 @@ export class Worker {
    * a time (short transactions, rows other workers are deleting skipped), at
    * most SWEEP_MAX_BATCHES batches per table per run. A failure waits for the next run.
    */
-  async sweep(): Promise<{ processed: number; revoked: number }> {
-    const swept = { processed: 0, revoked: 0 };
+  async sweep(): Promise<{ processed: number; revoked: number; uploads: number }> {
+    const swept = { processed: 0, revoked: 0, uploads: 0 };
     const keepMs = this.config.commandTimeoutMs + PROCESSED_MARGIN_MS;
     try {
       for (let i = 0, n = SWEEP_BATCH; i < SWEEP_MAX_BATCHES && n === SWEEP_BATCH; i++) {
@@ -441,10 +444,14 @@ export class Worker {
       for (let i = 0, n = SWEEP_BATCH; i < SWEEP_MAX_BATCHES && n === SWEEP_BATCH; i++) {
         swept.revoked += n = await sweepRevokedTokens(this.orm, SWEEP_BATCH);
       }
+      // Uploads never sent, a day old, with their bytes (fewer a batch: each holds up to a file's chunks).
+      for (let i = 0, n = UPLOAD_SWEEP_BATCH; i < SWEEP_MAX_BATCHES && n === UPLOAD_SWEEP_BATCH; i++) {
+        swept.uploads += n = await sweepUnsentUploads(this.orm, UNSENT_UPLOAD_KEEP_SECONDS, UPLOAD_SWEEP_BATCH);
+      }
     } catch (err) {
       this.log.warn('sweep failed; trying again later', errorFields(err));
     }
-    if (swept.processed + swept.revoked > 0) this.log.debug('swept', swept);
+    if (swept.processed + swept.revoked + swept.uploads > 0) this.log.debug('swept', swept);
     return swept;
   }
 

@@ -4,6 +4,7 @@ import { byId, h, randomId } from './dom';
 import type { SearchUsersQuery, SidebarQuery } from './gql/graphql';
 import { AddFriend, CreateRoom, LogIn, LogOut, Me, SearchUsers, SendChat, Sidebar, SignUp } from './operations';
 import { RoomView } from './room';
+import { wireAttach } from './attach';
 
 /** No query tells a client about new rooms or unread messages elsewhere, so the room list is polled. */
 const SIDEBAR_REFRESH_MS = 3000;
@@ -298,6 +299,9 @@ composeForm.addEventListener('submit', (event) => {
     if (composeInput.value.trim() === body) composeInput.value = '';
   }).then(() => composeInput.focus());
 });
+
+// Files: the attach button sends to the open room.
+wireAttach(() => (session && room ? { token: session.token, roomId: room.roomId } : null), (err) => showError(err));
 
 // ---- start: resume this tab's session if it has one ----
 

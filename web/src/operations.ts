@@ -12,7 +12,7 @@ export const ChatMessageFields = graphql(`
     body
     createdAt
     sender { id username displayName }
-    attachment { name url size }
+    attachment { name contentType url size }
   }
 `);
 

@@ -1,5 +1,6 @@
 /** The open room: its history (scrolling back page by page), live messages and read marker. */
 import { request, type LiveConnection } from './api';
+import { renderAttachment } from './attach';
 import { byId, h } from './dom';
 import type { ChatMessageFragment } from './gql/graphql';
 import { MarkRead, RoomHistory, RoomMessages } from './operations';
@@ -107,9 +108,7 @@ export class RoomView {
       { class: className, 'data-seq': String(message.seq) },
       message.sender ? h('span', { class: 'sender' }, message.sender.displayName) : null,
       h('span', { class: 'body' }, message.body),
-      message.attachment && /^https?:\/\//i.test(message.attachment.url)
-        ? h('a', { href: message.attachment.url, target: '_blank', rel: 'noopener noreferrer' }, ` 📎 ${message.attachment.name}`)
-        : null,
+      message.attachment ? renderAttachment(message.attachment) : null,
       h('time', { datetime: message.createdAt }, time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
     );
   }

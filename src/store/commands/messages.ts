@@ -1,8 +1,10 @@
 import type { CommandEnvelope } from '../../contracts/commands';
-import type { BookmarkChange, BookmarkState, SendChatState } from '../../commands/messages';
+import type { BookmarkChange, BookmarkState, SendChatState, SendChatWrites } from '../../commands/messages';
+import { uploadIdOf } from '../../contracts/uploads';
 import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageRecord, messageWithSender, publicUser } from '../rows';
 import type { Tx } from '../transaction';
-import { roomView } from './common';
+import { bindUpload, loadUploadForSend } from '../uploads';
+import { appendMessages, roomView } from './common';
 
 export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope<'SendChat'>, now: string): Promise<SendChatState> {
   const { roomId, clientMessageId } = payload;
@@ -25,7 +27,15 @@ export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope
     );
     if (first) earlier = { message: messageRecord(first, sender ?? null), bookmarked: Boolean(first.bookmarked) };
   }
-  return { room, sender: sender ?? null, earlier, now };
+  const uploadId = payload.attachment && !earlier ? uploadIdOf(payload.attachment.url) : null;
+  if (uploadId === null) return { room, sender: sender ?? null, earlier, now };
+  return { room, sender: sender ?? null, earlier, now, upload: await loadUploadForSend(tx, uploadId) };
+}
+
+/** The message, and the upload it sends bound to its room (readable by the room's members from now on). */
+export async function sendChat(tx: Tx, writes: SendChatWrites): Promise<void> {
+  await appendMessages(tx, writes);
+  if (writes.uploadId !== undefined) await bindUpload(tx, writes.uploadId, writes.roomId, writes.messages[0].id);
 }
 
 export async function loadBookmark(tx: Tx, { actorId, payload }: CommandEnvelope<'Bookmark'>): Promise<BookmarkState> {

@@ -15,7 +15,8 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n  }\n": typeof types.ChatMessageFragmentDoc,
+    "\n  mutation CreateUpload($name: String!, $contentType: String!, $size: Int!) {\n    createUpload(name: $name, contentType: $contentType, size: $size) { uploadUrl url expiresAt }\n  }\n": typeof types.CreateUploadDocument,
+    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n  }\n": typeof types.ChatMessageFragmentDoc,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { token user { id username displayName } }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation LogIn($username: String!, $password: String!) {\n    login(username: $username, password: $password) { token user { id username displayName } }\n  }\n": typeof types.LogInDocument,
     "\n  query Me {\n    me { id username displayName }\n  }\n": typeof types.MeDocument,
@@ -30,7 +31,8 @@ type Documents = {
     "\n  subscription RoomMessages($roomId: ID!, $afterSeq: Int) {\n    roomMessages(roomId: $roomId, afterSeq: $afterSeq) { ...ChatMessage }\n  }\n": typeof types.RoomMessagesDocument,
 };
 const documents: Documents = {
-    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n  }\n": types.ChatMessageFragmentDoc,
+    "\n  mutation CreateUpload($name: String!, $contentType: String!, $size: Int!) {\n    createUpload(name: $name, contentType: $contentType, size: $size) { uploadUrl url expiresAt }\n  }\n": types.CreateUploadDocument,
+    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n  }\n": types.ChatMessageFragmentDoc,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { token user { id username displayName } }\n  }\n": types.SignUpDocument,
     "\n  mutation LogIn($username: String!, $password: String!) {\n    login(username: $username, password: $password) { token user { id username displayName } }\n  }\n": types.LogInDocument,
     "\n  query Me {\n    me { id username displayName }\n  }\n": types.MeDocument,
@@ -48,7 +50,11 @@ const documents: Documents = {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n  }\n"): typeof import('./graphql').ChatMessageFragmentDoc;
+export function graphql(source: "\n  mutation CreateUpload($name: String!, $contentType: String!, $size: Int!) {\n    createUpload(name: $name, contentType: $contentType, size: $size) { uploadUrl url expiresAt }\n  }\n"): typeof import('./graphql').CreateUploadDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n  }\n"): typeof import('./graphql').ChatMessageFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -38,7 +38,16 @@ export type SignUpInput = {
   username: string;
 };
 
-export type ChatMessageFragment = { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, url: string, size: number } | null };
+export type CreateUploadMutationVariables = Exact<{
+  name: string;
+  contentType: string;
+  size: number;
+}>;
+
+
+export type CreateUploadMutation = { createUpload: { uploadUrl: string, url: string, expiresAt: string } };
+
+export type ChatMessageFragment = { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null };
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -99,7 +108,7 @@ export type RoomHistoryQueryVariables = Exact<{
 }>;
 
 
-export type RoomHistoryQuery = { messages: { edges: Array<{ node: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, url: string, size: number } | null } }>, pageInfo: { hasPreviousPage: boolean, startCursor: string | null } } };
+export type RoomHistoryQuery = { messages: { edges: Array<{ node: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null } }>, pageInfo: { hasPreviousPage: boolean, startCursor: string | null } } };
 
 export type SendChatMutationVariables = Exact<{
   input: SendChatInput;
@@ -122,7 +131,7 @@ export type RoomMessagesSubscriptionVariables = Exact<{
 }>;
 
 
-export type RoomMessagesSubscription = { roomMessages: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, url: string, size: number } | null } };
+export type RoomMessagesSubscription = { roomMessages: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -156,11 +165,21 @@ export const ChatMessageFragmentDoc = new TypedDocumentString(`
   }
   attachment {
     name
+    contentType
     url
     size
   }
 }
     `, {"fragmentName":"ChatMessage"}) as unknown as TypedDocumentString<ChatMessageFragment, unknown>;
+export const CreateUploadDocument = new TypedDocumentString(`
+    mutation CreateUpload($name: String!, $contentType: String!, $size: Int!) {
+  createUpload(name: $name, contentType: $contentType, size: $size) {
+    uploadUrl
+    url
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<CreateUploadMutation, CreateUploadMutationVariables>;
 export const SignUpDocument = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {
@@ -268,6 +287,7 @@ export const RoomHistoryDocument = new TypedDocumentString(`
   }
   attachment {
     name
+    contentType
     url
     size
   }
@@ -307,6 +327,7 @@ export const RoomMessagesDocument = new TypedDocumentString(`
   }
   attachment {
     name
+    contentType
     url
     size
   }

@@ -1,0 +1,117 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { gql, signUp, type BenchUser } from './graphql-client';
+import { percentiles, type Percentiles } from './report';
+
+/**
+ * Files through the service (createUpload, PUT, sendChat, GET of the link):
+ * the throughput of 1 MiB uploads and downloads, and sendChat's latency with
+ * and without uploads running beside it, so that one can see whether a
+ * running upload slows chat down. Called by bench/run.ts on its gateway;
+ * `node dist/bench/uploads.js <graphql url>` runs it alone against a running service
+ * (started with UPLOAD_RATE_PER_MINUTE=0 and UPLOAD_BYTES_PER_HOUR=0).
+ */
+
+const MIB = 1024 * 1024;
+
+export interface UploadBenchResults {
+  /** 1 MiB each, one after another: ms per file and MiB/s. */
+  upload: { files: number; ms: Percentiles; mibPerSec: number };
+  download: { files: number; ms: Percentiles; mibPerSec: number };
+  /** sendChat round trips (ms), alone and while 1 MiB uploads run back to back on other connections. */
+  chatLatency: { idle: Percentiles; duringUploads: Percentiles; uploadsMeanwhile: number };
+}
+
+const CREATE_UPLOAD = 'mutation($n: String!, $t: String!, $s: Int!) { createUpload(name: $n, contentType: $t, size: $s) { uploadUrl url } }';
+const SEND = 'mutation($i: SendChatInput!) { sendChat(input: $i) { id attachment { url } } }';
+
+async function uploadOne(url: string, user: BenchUser, bytes: Buffer): Promise<string> {
+  const { createUpload } = await gql(url, CREATE_UPLOAD, { n: 'bench.bin', t: 'application/octet-stream', s: bytes.length }, user.token);
+  const res = await fetch(new URL(createUpload.uploadUrl, url), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${user.token}` },
+    body: bytes,
+  });
+  if (res.status !== 201) throw new Error(`upload refused: HTTP ${res.status} ${await res.text()}`);
+  return createUpload.url;
+}
+
+async function sendText(url: string, user: BenchUser, roomId: string): Promise<number> {
+  const startedAt = performance.now();
+  await gql(url, SEND, { i: { roomId, body: 'ping', clientMessageId: randomUUID() } }, user.token);
+  return performance.now() - startedAt;
+}
+
+const mibPerSec = (ms: number[], bytes: number) => Math.round((ms.length * bytes) / MIB / (ms.reduce((a, b) => a + b, 0) / 1000) * 10) / 10;
+
+export async function uploadBench(url: string, progress: (line: string) => void, { files = 20, pings = 200 } = {}): Promise<UploadBenchResults> {
+  const [alice, bob] = await Promise.all([signUp(url), signUp(url)]);
+  await gql(url, 'mutation($id: ID!) { addFriend(userId: $id) { id } }', { id: bob.id }, alice.token);
+  const { createRoom } = await gql(url, 'mutation($ids: [ID!]!) { createRoom(memberIds: $ids) { id } }', { ids: [bob.id] }, alice.token);
+  const roomId = createRoom.id as string;
+  const bytes = randomBytes(MIB);
+
+  progress(`uploads: ${files} files of 1 MiB up and down`);
+  const up: number[] = [];
+  const down: number[] = [];
+  for (let i = 0; i < files; i++) {
+    let startedAt = performance.now();
+    const ref = await uploadOne(url, alice, bytes);
+    up.push(performance.now() - startedAt);
+    const { sendChat } = await gql(url, SEND, { i: { roomId, body: '', attachment: { name: 'bench.bin', contentType: 'application/octet-stream', size: MIB, url: ref } } }, alice.token);
+    startedAt = performance.now();
+    const res = await fetch(new URL(sendChat.attachment.url, url));
+    const got = Buffer.from(await res.arrayBuffer());
+    down.push(performance.now() - startedAt);
+    if (res.status !== 200 || got.length !== MIB) throw new Error(`download failed: HTTP ${res.status}, ${got.length} bytes`);
+  }
+
+  progress(`uploads: ${pings} sendChat alone, then ${pings} beside uploads`);
+  const idle: number[] = [];
+  for (let i = 0; i < pings; i++) idle.push(await sendText(url, bob, roomId));
+  let running = true;
+  let uploadsMeanwhile = 0;
+  // Two uploaders (the per-user limit on PUTs at once), each sending 1 MiB files back to back.
+  const uploaders = [0, 1].map(async () => {
+    while (running) {
+      await uploadOne(url, alice, bytes);
+      uploadsMeanwhile++;
+    }
+  });
+  const during: number[] = [];
+  for (let i = 0; i < pings; i++) during.push(await sendText(url, bob, roomId));
+  running = false;
+  await Promise.all(uploaders);
+
+  return {
+    upload: { files, ms: percentiles(up), mibPerSec: mibPerSec(up, MIB) },
+    download: { files, ms: percentiles(down), mibPerSec: mibPerSec(down, MIB) },
+    chatLatency: { idle: percentiles(idle), duringUploads: percentiles(during), uploadsMeanwhile },
+  };
+}
+
+/** One line per figure, for the bench's progress output. */
+export function describeUploadBench(r: UploadBenchResults): string[] {
+  const ms = (p: Percentiles) => `p50 ${p.p50} ms, p99 ${p.p99} ms`;
+  return [
+    `upload of 1 MiB: ${r.upload.mibPerSec} MiB/s (${ms(r.upload.ms)})`,
+    `download of 1 MiB: ${r.download.mibPerSec} MiB/s (${ms(r.download.ms)})`,
+    `sendChat alone: ${ms(r.chatLatency.idle)}; beside uploads: ${ms(r.chatLatency.duringUploads)} (${r.chatLatency.uploadsMeanwhile} uploads meanwhile)`,
+  ];
+}
+
+if (require.main === module) {
+  const url = process.argv[2];
+  if (!url) throw new Error('usage: node dist/bench/uploads.js <gateway graphql url>');
+  const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  uploadBench(url, log).then(
+    (r) => {
+      for (const line of describeUploadBench(r)) log(line);
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+    },
+    (err) => {
+      log(`failed: ${(err as Error).stack}`);
+      process.exit(1);
+    },
+  );
+}
