@@ -25,7 +25,6 @@ import { StoreConflictError, StoreError, StoreUnavailableError } from '../store/
 import { loadProcessed, saveProcessed, sweepProcessed, type ProcessedCommand } from '../store/processed-commands';
 import { sweepRevokedTokens } from '../store/revoked-tokens';
 import { inPlainTransaction, type Tx } from '../store/transaction';
-import { inTransaction } from '../store/transaction';
 import { UNSENT_UPLOAD_KEEP_SECONDS, sweepUnsentUploads } from '../store/uploads';
 import { handle } from './handlers';
 
