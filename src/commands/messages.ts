@@ -3,6 +3,7 @@ import { badInput, notFound } from '../errors';
 import { LIMITS } from '../rules';
 import { messageEvent, messageId, refuseNonMember, type Decide, type RoomView } from './decision';
 import type { Appended } from './rooms';
+import { newMessageFields } from './message-changes';
 
 export interface SendChatState {
   /** Locked: one room's messages are numbered one at a time. */
@@ -11,6 +12,8 @@ export interface SendChatState {
   /** The room's message with the command's clientMessageId, when there is one. */
   earlier: { message: MessageRecord; bookmarked: boolean } | null;
   now: string;
+  /** The message named by replyToId as it is now (any room's: the decision checks), null when none has that id. */
+  replyTo?: MessageRecord | null;
 }
 
 export const decideSendChat: Decide<'SendChat', SendChatState, Appended> = ({ id, payload }, state) => {
@@ -19,6 +22,11 @@ export const decideSendChat: Decide<'SendChat', SendChatState, Appended> = ({ id
   // A resend of a message this room already has: answer with the first one, publish nothing.
   if (state.earlier) return { result: state.earlier, events: [], writes: null };
   const { roomId, body, clientMessageId, attachment } = payload;
+  const replyToId = payload.replyToId ?? null;
+  if (replyToId !== null) {
+    if (!state.replyTo) return notFound('no such message to reply to');
+    if (state.replyTo.roomId !== roomId) return badInput('a reply must answer a message of the same room');
+  }
   const message: MessageRecord = {
     id: messageId(id, 0),
     roomId,
@@ -30,6 +38,7 @@ export const decideSendChat: Decide<'SendChat', SendChatState, Appended> = ({ id
     clientMessageId,
     system: null,
     createdAt: state.now,
+    ...newMessageFields(replyToId !== null ? state.replyTo! : null),
   };
   return { result: { message, bookmarked: false }, events: [messageEvent(message)], writes: { roomId, messages: [message] } };
 };

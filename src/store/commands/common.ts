@@ -48,8 +48,8 @@ export async function roomCounts(tx: Tx, ids: string[]): Promise<Record<string, 
 export async function appendMessages(tx: Tx, { roomId, messages }: Appended): Promise<void> {
   if (messages.length === 0) return;
   await tx.execute(
-    `insert into messages (id, room_id, seq, kind, body, sender_id, attachment, client_message_id, system, created_at)
-     values ${messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    `insert into messages (id, room_id, seq, kind, body, sender_id, attachment, client_message_id, system, created_at, reply_to_id)
+     values ${messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     messages.flatMap((m: MessageRecord) => [
       m.id,
       m.roomId,
@@ -61,6 +61,7 @@ export async function appendMessages(tx: Tx, { roomId, messages }: Appended): Pr
       m.clientMessageId,
       m.system ? JSON.stringify(m.system) : null,
       m.createdAt,
+      m.replyTo?.id ?? null,
     ]),
   );
   const last = messages[messages.length - 1];

@@ -1,6 +1,7 @@
 import type { CommandEnvelope } from '../../contracts/commands';
 import type { BookmarkChange, BookmarkState, SendChatState } from '../../commands/messages';
-import { MESSAGE_WITH_SENDER, messageRecord, messageWithSender } from '../rows';
+import { MESSAGE_WITH_SENDER, messageWithSender } from '../rows';
+import { loadMessageRecord } from './message-changes';
 import type { Tx } from '../transaction';
 import { publicUsers, roomView } from './common';
 
@@ -12,13 +13,15 @@ export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope
   let earlier: SendChatState['earlier'] = null;
   if (clientMessageId !== null) {
     const [first] = await tx.execute(
-      `select m.*, exists (select 1 from bookmarks b where b.message_id = m.id and b.user_id = ?) as bookmarked
-       from messages m where m.room_id = ? and m.client_message_id = ?`,
+      `select exists (select 1 from bookmarks b where b.message_id = m.id and b.user_id = ?) as bookmarked,
+       ${MESSAGE_WITH_SENDER} where m.room_id = ? and m.client_message_id = ?`,
       [actorId, roomId, clientMessageId],
     );
-    if (first) earlier = { message: messageRecord(first, sender ?? null), bookmarked: Boolean(first.bookmarked) };
+    if (first) earlier = { message: messageWithSender(first), bookmarked: Boolean(first.bookmarked) };
   }
-  return { room, sender: sender ?? null, earlier, now };
+  const replyToId = payload.replyToId ?? null;
+  const replyTo = replyToId === null || earlier ? null : await loadMessageRecord(tx, replyToId, false);
+  return { room, sender: sender ?? null, earlier, now, replyTo };
 }
 
 export async function loadBookmark(tx: Tx, { actorId, payload }: CommandEnvelope<'Bookmark'>): Promise<BookmarkState> {
