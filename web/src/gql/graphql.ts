@@ -27,6 +27,8 @@ export type SendChatInput = {
    * same key again in the same room returns the first message, never a copy.
    */
   clientMessageId?: string | null | undefined;
+  /** A message of the same room that this one answers. */
+  replyToId?: string | number | null | undefined;
   roomId: string | number;
 };
 
