@@ -14,6 +14,7 @@ import { createLogger } from '../src/log';
 import { gql, signUp } from './graphql-client';
 import type { Job, StepPlan } from './load';
 import { startMemoryServer } from './memory-server';
+import { lifecycleTargets, reactionThroughput, searchReads } from './message-lifecycle';
 import { percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
 
 /**
@@ -239,6 +240,10 @@ async function main(): Promise<void> {
     results.idleSubscriptions = await idleSubscriptions(env);
     results.history = await historyReads(gateway.url, db.url);
     results.targets = judge(results);
+    // Issue 16: searchMessages over the messages historyReads stored; addReaction beside sendChat.
+    progress('search and reactions');
+    results.lifecycle = { search: await searchReads(gateway.url, db.url), throughput: await reactionThroughput(gateway.url, memory.url, LOAD.senders, LOAD.stepSeconds) };
+    results.targets.push(...lifecycleTargets(results.lifecycle));
     if (QUICK) {
       // A smoke run: shown, not recorded; BENCHMARKS.md holds full runs only.
       process.stdout.write(`${renderMarkdown(results, 'bench/results/latest.svg')}\n`);
