@@ -3,6 +3,8 @@ import { ApiError, LiveConnection, request, type LiveStatus } from './api';
 import { byId, h, randomId } from './dom';
 import type { SearchUsersQuery, SidebarQuery } from './gql/graphql';
 import { AddFriend, CreateRoom, LogIn, LogOut, Me, SearchUsers, SendChat, Sidebar, SignUp } from './operations';
+import { replyToIdFor, setReplyTarget } from './message-actions';
+import { mountMessageSearch } from './search';
 import { RoomView } from './room';
 
 /** No query tells a client about new rooms or unread messages elsewhere, so the room list is polled. */
@@ -186,6 +188,7 @@ function openRoom(summary: RoomSummary): void {
   if (!session || room?.roomId === summary.id) return;
   room?.close();
   unsent = null;
+  setReplyTarget(null);
   const current = session;
   room = new RoomView(summary.id, {
     token: current.token,
@@ -293,10 +296,25 @@ composeForm.addEventListener('submit', (event) => {
   const attempt = unsent;
   void withForm(composeForm, async () => {
     // The message shows up through the room's subscription, in seq order with everyone else's.
-    await request(SendChat, { input: { roomId, body, clientMessageId: attempt.clientMessageId } }, current.token);
+    await request(SendChat, { input: { roomId, body, clientMessageId: attempt.clientMessageId, replyToId: replyToIdFor(roomId) } }, current.token);
     if (unsent === attempt) unsent = null;
+    setReplyTarget(null);
     if (composeInput.value.trim() === body) composeInput.value = '';
   }).then(() => composeInput.focus());
+});
+
+// ---- searching messages (./search): a result opens its room at that message ----
+
+mountMessageSearch(byId('search-results'), {
+  token: () => session?.token ?? null,
+  onError: (err) => showError(err),
+  openAt: (roomId, seq) => {
+    const summary = sidebar?.rooms.find((r) => r.id === roomId);
+    if (summary && room?.roomId !== roomId) openRoom(summary);
+    const opened = room;
+    if (!opened || opened.roomId !== roomId) return;
+    opened.shown.then(() => opened.reveal(seq)).catch((err: unknown) => showError(err));
+  },
 });
 
 // ---- start: resume this tab's session if it has one ----

@@ -13,6 +13,8 @@ export const ChatMessageFields = graphql(`
     createdAt
     sender { id username displayName }
     attachment { name url size }
+    roomId
+    ...MessageExtras
   }
 `);
 
