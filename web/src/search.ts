@@ -24,7 +24,7 @@ export interface SearchContext {
 
 /** Adds the search form and its results after `anchor`. */
 export function mountMessageSearch(anchor: HTMLElement, ctx: SearchContext): void {
-  const input = h('input', { name: 'query', type: 'search', placeholder: 'Search messages', 'aria-label': 'Search messages' });
+  const input = h('input', { name: 'query', type: 'search', placeholder: 'Search messages', 'aria-label': 'Find words in your rooms' });
   const form = h('form', { id: 'message-search', class: 'inline' }, input, h('button', { type: 'submit' }, 'Find'));
   const results = h('ul', { id: 'message-search-results', class: 'search-results' });
   anchor.after(form, results);
