@@ -24,7 +24,9 @@ import type { MessageRecord, PublicUser } from '../src/contracts/records';
 import { UserError, badInput, conflict, forbidden, notFound, unauthenticated } from '../src/errors';
 import { toClientError } from '../src/gateway/errors';
 import { DateTimeScalar } from '../src/gateway/scalars';
-import { MessageConnectionType, MessageType, RoomType, UserType } from '../src/gateway/types';
+import { MessageConnectionType, MessageType, ReactionType, RoomType, UserType } from '../src/gateway/types';
+import { decideAddReaction, decideRemoveReaction, newMessageFields, type MessageChangeState } from '../src/commands/message-changes';
+import { checkEmoji } from '../src/message-rules';
 import { createLogger } from '../src/log';
 import { checkAfterSeq, checkId, checkMemberIds, checkPageArgs, checkRoomName, checkSendChat, checkSignUp } from '../src/rules';
 
@@ -153,6 +155,25 @@ class Store {
   readonly friends = new Map<string, Set<string>>();
   readonly rooms = new Map<string, RoomState>();
   readonly pubsub = new PubSub<MessageRecord>();
+  /** Every message by id, for changes of a message (the room's log holds the same records). */
+  readonly messages = new Map<string, MessageRecord>();
+
+  /** addReaction and removeReaction as the worker decides them (one emoji per user, at most 20 per message), kept in memory. */
+  react(viewer: PublicUser, messageId: string, emoji: string, add: boolean): MessageRecord {
+    const message = this.messages.get(checkId('messageId', messageId));
+    if (!message) throw notFound('no such message');
+    const room = this.memberRoom(viewer, message.roomId, 'react in');
+    const state: MessageChangeState = { message, isMember: true, now: new Date().toISOString() };
+    const command = { v: 1, id: randomUUID(), actorId: viewer.id, deadline: 0, payload: { roomId: room.id, messageId: message.id, emoji: checkEmoji(emoji) } };
+    const decision = add
+      ? decideAddReaction({ ...command, type: 'AddReaction' }, state)
+      : decideRemoveReaction({ ...command, type: 'RemoveReaction' }, state);
+    if (decision instanceof UserError) throw decision;
+    const next = decision.result.message;
+    this.messages.set(next.id, next);
+    room.messages[next.seq - 1] = next;
+    return next;
+  }
 
   /** The viewer a `Bearer <token>` names; UNAUTHENTICATED for anything else. */
   authenticate(authorization: string): PublicUser {
@@ -283,6 +304,10 @@ function buildSchema(store: Store): GraphQLSchema {
           store.rooms.set(created.id, created);
           return viewedRoom(created, viewer);
         },
+        addReaction: (_: unknown, { messageId, emoji }: Args, ctx: Context) =>
+          unbookmarked(store.react(requireViewer(ctx), messageId, emoji, true)),
+        removeReaction: (_: unknown, { messageId, emoji }: Args, ctx: Context) =>
+          unbookmarked(store.react(requireViewer(ctx), messageId, emoji, false)),
         sendChat: (_: unknown, { input }: Args, ctx: Context) => {
           const viewer = requireViewer(ctx);
           const { roomId, body, clientMessageId, attachment } = checkSendChat(input);
@@ -300,12 +325,17 @@ function buildSchema(store: Store): GraphQLSchema {
             attachment,
             clientMessageId,
             createdAt: new Date().toISOString(),
+            ...newMessageFields(null),
           };
           target.messages.push(message);
+          store.messages.set(message.id, message);
           if (clientMessageId !== null) target.byClientMessageId.set(clientMessageId, message);
           store.pubsub.publish(roomId, message);
           return unbookmarked(message);
         },
+      },
+      Reaction: {
+        byViewer: (reaction: ReactionType, _: Args, ctx: Context) => ctx.viewer !== null && reaction.userIds.includes(ctx.viewer.id),
       },
       Subscription: {
         roomMessages: {

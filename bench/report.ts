@@ -4,6 +4,7 @@
  * offered load, and the figures section of BENCHMARKS.md. No measuring here.
  */
 import * as fs from 'node:fs';
+import type { LifecycleResults } from './message-lifecycle';
 import * as path from 'node:path';
 
 export interface Percentiles { p50: number; p95: number; p99: number; count: number }
@@ -33,6 +34,8 @@ export interface BenchResults {
   idleSubscriptions: { count: number; rssBeforeMB: number; rssAfterMB: number; kbPerSubscription: number; heapKbPerSubscription?: number } | null;
   history: { storedMessages: number; requests: number; ms: Percentiles } | null;
   targets: { name: string; target: string; measured: string; met: boolean; note: string }[];
+  /** searchMessages and addReaction (bench/message-lifecycle.ts); absent in runs from before they were measured. */
+  lifecycle?: LifecycleResults;
 }
 
 export const BEGIN_MARKER = '<!-- bench:begin -->';

@@ -20,6 +20,7 @@ import { startMemoryServer } from './memory-server';
 import { SCALE_PLAN, SCALE_PLAN_QUICK, renderScale, scaleStep, type ScaleResult } from './scale';
 import { cpuTotal, percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
 import { describeUploadBench, uploadBench } from './uploads';
+import { lifecycleTargets, reactionThroughput, searchReads } from './message-lifecycle';
 
 /**
  * `npm run bench`: starts a Kafka broker, a fresh PostgreSQL database, the
@@ -455,6 +456,10 @@ async function main(): Promise<void> {
     const uploads = await uploadBench(gateway.url, progress, QUICK ? { files: 5, pings: 50 } : undefined);
     Object.assign(results, { uploads });
     results.targets = judge(results);
+    // Issue 16: searchMessages over the messages historyReads stored; addReaction beside sendChat.
+    progress('search and reactions');
+    results.lifecycle = { search: await searchReads(gateway.url, db.url), throughput: await reactionThroughput(gateway.url, memory.url, LOAD.senders, LOAD.stepSeconds) };
+    results.targets.push(...lifecycleTargets(results.lifecycle));
     if (QUICK) {
       // A smoke run: shown, not recorded; BENCHMARKS.md holds full runs only.
       process.stdout.write(`${renderMarkdown(results, 'bench/results/latest.svg')}\n`);

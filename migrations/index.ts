@@ -4,6 +4,7 @@ import { Migration20261201000000_processed_commands_text } from './Migration2026
 import { Migration20261201100000_blocks } from './Migration20261201100000_blocks';
 import { Migration20261202060000_messages_key_leads_with_room } from './Migration20261202060000_messages_key_leads_with_room';
 import { Migration20261202040000_uploads } from './Migration20261202040000_uploads';
+import { Migration20261202020000_message_lifecycle } from './Migration20261202020000_message_lifecycle';
 
 /** Every migration in order; listed explicitly so compiled and ts-jest runs find the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261201100000_blocks', class: Migration20261201100000_blocks },
   { name: 'Migration20261202060000_messages_key_leads_with_room', class: Migration20261202060000_messages_key_leads_with_room },
   { name: 'Migration20261202040000_uploads', class: Migration20261202040000_uploads },
+  { name: 'Migration20261202020000_message_lifecycle', class: Migration20261202020000_message_lifecycle },
 ];

@@ -33,6 +33,14 @@ export const LIMITS = {
   pageMax: 100,
   /** The `messages` page when neither `first` nor `last` is given. */
   pageDefault: 50,
+  /** Distinct emoji on one message. */
+  emojiPerMessageMax: 20,
+  /** Reactors of one emoji on one message: a room's size, so a message-changed record stays bounded. */
+  reactorsPerEmojiMax: 100,
+  /** A searchMessages query, in characters. */
+  searchQueryMax: 200,
+  /** The searchMessages page when `first` is not given. */
+  searchPageDefault: 20,
 } as const;
 
 const USERNAME = /^[a-z0-9_.]+$/;
@@ -145,6 +153,7 @@ export function checkSendChat(input: {
   body: string;
   clientMessageId?: string | null;
   attachment?: AttachmentRecord | null;
+  replyToId?: string | null;
 }): CommandPayloads['SendChat'] {
   const roomId = checkId('roomId', input.roomId);
   const attachment = checkAttachment(input.attachment);
@@ -154,7 +163,8 @@ export function checkSendChat(input: {
     checkMaxLength('clientMessageId', clientMessageId, LIMITS.clientMessageIdMax);
     if (clientMessageId.length === 0) throw badInput('clientMessageId must not be empty');
   }
-  return { roomId, body, clientMessageId, attachment };
+  const replyToId = input.replyToId == null ? null : checkId('replyToId', input.replyToId);
+  return { roomId, body, clientMessageId, attachment, replyToId };
 }
 
 /** Where a roomMessages subscription starts: after `afterSeq`, or without it after the room's newest message. */

@@ -42,11 +42,15 @@ interface Refusal {
 const refusals = (schema: GraphQLSchema, query: string, rules = [queryLimitsRule(limits)]): Refusal[] =>
   validate(schema, parse(query), rules).map((e: GraphQLError) => ({ message: e.message, ...(e.originalError as { details?: object })?.details }));
 
-/** Every field of a type and, for object types, of theirs, down to `depth` levels (a page-size variable where there is one). */
-function selectAll(type: GraphQLNamedType, depth: number): string {
+/**
+ * Every field of a type and, for object types, of theirs, down to `depth` levels (a page-size variable where there is one).
+ * A type met again below itself (Message.replyTo) is selected with its leaves only: the service never fills a replyTo's replyTo.
+ */
+function selectAll(type: GraphQLNamedType, depth: number, path: readonly string[] = []): string {
   if (!isObjectType(type) || depth === 0) return '';
+  if (path.includes(type.name)) depth = 1;
   const fields = Object.values(type.getFields()).map((f: GraphQLField<unknown, unknown>) => {
-    const inner = selectAll(getNamedType(f.type), depth - 1);
+    const inner = selectAll(getNamedType(f.type), depth - 1, [...path, type.name]);
     return isObjectType(getNamedType(f.type)) && !inner ? '' : `${f.name} ${inner}`;
   });
   return `{ ${fields.join(' ')} }`;

@@ -3,7 +3,7 @@ import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import type { App } from '../src/app';
 import type { Command } from '../src/contracts/commands';
-import { RECORD_VERSION, REPLY_TO_HEADER, type MessageEvent, type Reply } from '../src/contracts/records';
+import { MAX_RECORD_BYTES, RECORD_VERSION, REPLY_TO_HEADER, type MessageEvent, type Reply } from '../src/contracts/records';
 import { PRODUCER_CONFIG } from '../src/kafka/client';
 import { startTestApp, testConfig, uniquePrefix, waitFor } from './support';
 
@@ -89,7 +89,7 @@ test('a poison command whose id can be read is answered with an error at once; a
   const { aliceId, roomId } = await aliceInARoom();
   const broken = { ...command('SendChat', aliceId, { roomId, body: 'x', clientMessageId: null, attachment: null }), payload: { roomId } };
   await send(roomId, JSON.stringify(broken));
-  const huge = command('SendChat', aliceId, { roomId, body: 'x'.repeat(70_000), clientMessageId: null, attachment: null });
+  const huge = command('SendChat', aliceId, { roomId, body: 'x'.repeat(MAX_RECORD_BYTES + 1000), clientMessageId: null, attachment: null });
   await send(roomId, JSON.stringify(huge));
   await waitFor('replies to both', () => repliesTo(broken.id).length === 1 && repliesTo(huge.id).length === 1);
   for (const id of [broken.id, huge.id]) {

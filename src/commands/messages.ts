@@ -4,6 +4,7 @@ import { badInput, notFound, type UserError } from '../errors';
 import { LIMITS } from '../rules';
 import { messageEvent, messageId, refuseNonMember, type Decide, type RoomView } from './decision';
 import type { Appended } from './rooms';
+import { newMessageFields } from './message-changes';
 
 /** An upload as the worker checks it when a sendChat names it (loaded under its row lock). */
 export interface UploadView {
@@ -25,6 +26,8 @@ export interface SendChatState {
   now: string;
   /** The upload the attachment names (`upload:<id>`), locked; null when there is none; absent for an external URL. */
   upload?: UploadView | null;
+  /** The message named by replyToId as it is now (any room's: the decision checks), null when none has that id. */
+  replyTo?: MessageRecord | null;
 }
 
 /** What sendChat writes: the message, and the upload it binds to the room, if any. */
@@ -57,6 +60,11 @@ export const decideSendChat: Decide<'SendChat', SendChatState, SendChatWrites> =
     const refusedUpload = refuseUpload(actorId, state.upload, attachment);
     if (refusedUpload) return refusedUpload;
   }
+  const replyToId = payload.replyToId ?? null;
+  if (replyToId !== null) {
+    if (!state.replyTo) return notFound('no such message to reply to');
+    if (state.replyTo.roomId !== roomId) return badInput('a reply must answer a message of the same room');
+  }
   const message: MessageRecord = {
     id: messageId(id, 0),
     roomId,
@@ -68,6 +76,7 @@ export const decideSendChat: Decide<'SendChat', SendChatState, SendChatWrites> =
     clientMessageId,
     system: null,
     createdAt: state.now,
+    ...newMessageFields(replyToId !== null ? state.replyTo! : null),
   };
   return { result: { message, bookmarked: false }, events: [messageEvent(message)], writes: { roomId, messages: [message], ...(uploadId === null ? {} : { uploadId }) } };
 };

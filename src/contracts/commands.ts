@@ -39,9 +39,15 @@ const attachment: Check<AttachmentRecord> = (v): v is AttachmentRecord => {
 const stringOrNull = nullable(string);
 const uuids = list(uuid);
 const attachmentOrNull = nullable(attachment);
+/** Absent in commands produced before the field existed (a rolling upgrade): read as null. */
+const uuidOrAbsent: Check<string | null | undefined> = (v): v is string | null | undefined => v === undefined || v === null || uuid(v);
 
 type Fields = Record<string, Check<unknown>>;
-type PayloadOf<F extends Fields> = { [K in keyof F]: F[K] extends Check<infer T> ? T : never };
+type Checked<C> = C extends Check<infer T> ? T : never;
+/** A field whose check accepts undefined may be left out. */
+type PayloadOf<F extends Fields> = { [K in keyof F as undefined extends Checked<F[K]> ? never : K]: Checked<F[K]> } & {
+  [K in keyof F as undefined extends Checked<F[K]> ? K : never]?: Checked<F[K]>;
+};
 
 interface Definition<F extends Fields, R, E extends ChatEvent['type'], A extends boolean> {
   /** Whether a logged-in user acts (actorId set); false only for SignUp. */
@@ -108,7 +114,7 @@ export const COMMANDS = {
   MarkRead: define({ actor: true, payload: { roomId: uuid, seq }, key: byRoom, result: result<{ roomId: string }>(), events: [] }),
   SendChat: define({
     actor: true,
-    payload: { roomId: uuid, body: string, clientMessageId: stringOrNull, attachment: attachmentOrNull },
+    payload: { roomId: uuid, body: string, clientMessageId: stringOrNull, attachment: attachmentOrNull, replyToId: uuidOrAbsent },
     key: byRoom,
     /** `bookmarked`: whether the sender has bookmarked it (only ever true for a resend of an older message). */
     result: result<{ message: MessageRecord; bookmarked: boolean }>(),
@@ -121,6 +127,35 @@ export const COMMANDS = {
     key: byActor,
     result: result<{ message: MessageRecord }>(),
     events: [],
+  }),
+  // Changes of a message are keyed by its room (the gateway reads which), so they are ordered with the room's messages.
+  EditMessage: define({
+    actor: true,
+    payload: { roomId: uuid, messageId: uuid, body: string },
+    key: byRoom,
+    result: result<{ message: MessageRecord }>(),
+    events: ['message-changed'],
+  }),
+  DeleteMessage: define({
+    actor: true,
+    payload: { roomId: uuid, messageId: uuid },
+    key: byRoom,
+    result: result<{ message: MessageRecord }>(),
+    events: ['message-changed'],
+  }),
+  AddReaction: define({
+    actor: true,
+    payload: { roomId: uuid, messageId: uuid, emoji: string },
+    key: byRoom,
+    result: result<{ message: MessageRecord }>(),
+    events: ['message-changed'],
+  }),
+  RemoveReaction: define({
+    actor: true,
+    payload: { roomId: uuid, messageId: uuid, emoji: string },
+    key: byRoom,
+    result: result<{ message: MessageRecord }>(),
+    events: ['message-changed'],
   }),
 };
 

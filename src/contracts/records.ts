@@ -61,6 +61,22 @@ export interface MessageRecord {
   /** Set on SYSTEM messages only; absent in events written before it existed. */
   system?: SystemEventRecord | null;
   createdAt: string;
+  // The fields below are absent in records written before edits, replies and reactions existed: read them as null, 1, false, [].
+  /** The message this one answers, as it was when this record was made (its own replyTo and reactions left out). */
+  replyTo?: MessageRecord | null;
+  /** 1 when sent, +1 on every edit, deletion and change of reactions. */
+  version?: number;
+  editedAt?: string | null;
+  /** A tombstone: body empty, attachment null. */
+  deleted?: boolean;
+  /** Ordered by count, then emoji; with who reacted, so each subscriber's byViewer needs no database read. */
+  reactions?: ReactionRecord[];
+}
+
+/** One emoji on a message and who reacted with it (at most LIMITS.reactorsPerEmojiMax, so a record stays bounded). */
+export interface ReactionRecord {
+  emoji: string;
+  userIds: string[];
 }
 
 export interface ReplyError {
@@ -180,8 +196,12 @@ export class RecordFormatError extends Error {
   }
 }
 
-/** Far above any valid record (a message body is at most 4000 characters); larger ones are poison. */
-export const MAX_RECORD_BYTES = 64 * 1024;
+/**
+ * Far above any valid record; larger ones are poison. The largest is a
+ * message-changed record: two bodies of 4000 characters (the message and its
+ * replyTo) and 20 emoji with up to 100 reactors' ids each (about 80 KB).
+ */
+export const MAX_RECORD_BYTES = 256 * 1024;
 
 export function parseRecordObject(value: Buffer | string | null): Record<string, unknown> {
   if (value === null) throw new RecordFormatError('record has no value');

@@ -3,6 +3,7 @@ import { buildSchema } from 'type-graphql';
 import { AccountResolver } from './resolvers/account';
 import { FriendResolver } from './resolvers/friends';
 import { MessageResolver } from './resolvers/messages';
+import { MessageChangeResolver } from './resolvers/message-changes';
 import { RoomResolver } from './resolvers/rooms';
 import { AttachmentResolver, UploadResolver } from './resolvers/uploads';
 
@@ -22,7 +23,7 @@ const NO_TOPIC_PUBSUB = {
 
 export function buildChatSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AccountResolver, FriendResolver, RoomResolver, MessageResolver, UploadResolver, AttachmentResolver],
+    resolvers: [AccountResolver, FriendResolver, RoomResolver, MessageResolver, MessageChangeResolver, UploadResolver, AttachmentResolver],
     pubSub: NO_TOPIC_PUBSUB,
     validate: false,
     emitSchemaFile: false,

@@ -1,5 +1,5 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { AttachmentRecord, MessageKind, PublicUser } from '../contracts/records';
+import { Ctx, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { AttachmentRecord, MessageKind, PublicUser, ReactionRecord } from '../contracts/records';
 import { seqPageInfo, type SeqRange } from '../rules';
 import type { ViewedMessage } from '../contracts/records';
 import type { RoomView } from '../store/reads';
@@ -55,6 +55,23 @@ export class AttachmentType {
   @Field(() => String) url!: string;
 }
 
+@ObjectType('Reaction')
+export class ReactionType {
+  @Field(() => String, { description: 'A single emoji (one grapheme cluster).' }) emoji!: string;
+  @Field(() => Int) count!: number;
+  /** Who reacted: byViewer is answered from them, so a live event needs no read per subscriber. */
+  userIds!: string[];
+
+  @Field(() => Boolean, { description: 'Whether the viewer is among those who reacted with it.' })
+  byViewer(@Ctx() ctx: { viewer: { userId: string } | null }): boolean {
+    return ctx.viewer !== null && this.userIds.includes(ctx.viewer.userId);
+  }
+
+  static from(reaction: ReactionRecord): ReactionType {
+    return Object.assign(new ReactionType(), { emoji: reaction.emoji, count: reaction.userIds.length, userIds: reaction.userIds });
+  }
+}
+
 @ObjectType('Message')
 export class MessageType {
   @Field(() => ID) id!: string;
@@ -68,6 +85,16 @@ export class MessageType {
   clientMessageId!: string | null;
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => Boolean, { description: 'Whether the viewer has bookmarked this message.' }) bookmarked!: boolean;
+  @Field(() => MessageType, { nullable: true, description: 'The message this one answers, as it is now (it may be deleted).' })
+  replyTo!: MessageType | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Set when the sender last edited the body.' }) editedAt!: Date | null;
+  @Field(() => Boolean, { description: 'Once deleted, body is empty and attachment null; seq and sender stay.' }) deleted!: boolean;
+  @Field(() => [ReactionType], { description: 'One entry per emoji, the most used first.' }) reactions!: ReactionType[];
+  @Field(() => Int, {
+    description:
+      'Starts at 1 and grows with every change of the message (edit, delete,\nreaction). Of two copies of one message, a client keeps the higher version.',
+  })
+  version!: number;
 
   static from({ message, bookmarked }: ViewedMessage): MessageType {
     return Object.assign(new MessageType(), {
@@ -75,6 +102,12 @@ export class MessageType {
       sender: message.sender ? UserType.from(message.sender) : null,
       createdAt: new Date(message.createdAt),
       bookmarked,
+      // The replied-to message's own bookmark is not read: false (its replyTo and reactions are left out too).
+      replyTo: message.replyTo ? MessageType.from({ message: message.replyTo, bookmarked: false }) : null,
+      editedAt: message.editedAt ? new Date(message.editedAt) : null,
+      deleted: message.deleted ?? false,
+      reactions: (message.reactions ?? []).map((reaction) => ReactionType.from(reaction)),
+      version: message.version ?? 1,
     });
   }
 }
@@ -156,6 +189,7 @@ export class SendChatInput {
   })
   clientMessageId?: string | null;
   @Field(() => AttachmentInput, { nullable: true, description: 'Makes it a FILE message.' }) attachment?: AttachmentInput | null;
+  @Field(() => ID, { nullable: true, description: 'A message of the same room that this one answers.' }) replyToId?: string | null;
 }
 
 @ObjectType('UploadTicket')

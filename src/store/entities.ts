@@ -145,6 +145,42 @@ export class Message {
 
   @Property({ type: 'Date' })
   createdAt!: Date;
+
+  /** The message this one answers; a deleted original stays (a tombstone), so this is set null only if it is purged. */
+  @ManyToOne({ entity: () => Message, fieldName: 'reply_to_id', nullable: true, deleteRule: 'set null' })
+  replyTo: Message | null = null;
+
+  /** 1 when sent, +1 on every edit, deletion and change of reactions. */
+  @Property({ type: 'integer', default: 1 })
+  version = 1;
+
+  @Property({ type: 'Date', nullable: true })
+  editedAt: Date | null = null;
+
+  /** A tombstone: body empty, attachment null, seq and sender kept. */
+  @Property({ type: 'boolean', default: false })
+  deleted = false;
+
+  /** Full-text search: generated from the body (see the migration), searched through its GIN index. */
+  @Index({ name: 'messages_search_vector_index', type: 'fulltext' })
+  @Property({ type: 'tsvector', generated: "(to_tsvector('english'::regconfig, body)) stored", nullable: true, lazy: true })
+  searchVector?: unknown;
+}
+
+/** One row per user and emoji on a message. */
+@Entity({ tableName: 'message_reactions' })
+export class MessageReaction {
+  @ManyToOne({ entity: () => Message, primary: true, fieldName: 'message_id', deleteRule: 'cascade' })
+  message!: Message;
+
+  @PrimaryKey({ type: 'string', length: 64 })
+  emoji!: string;
+
+  @ManyToOne({ entity: () => User, primary: true, fieldName: 'user_id', deleteRule: 'cascade' })
+  user!: User;
+
+  @Property({ type: 'Date' })
+  createdAt!: Date;
 }
 
 @Entity({ tableName: 'bookmarks' })
@@ -250,4 +286,4 @@ export class UploadChunk {
   data!: Buffer;
 }
 
-export const ENTITIES = [User, Friendship, Block, Room, RoomMember, Message, Bookmark, RevokedToken, ProcessedCommand, Upload, UploadChunk];
+export const ENTITIES = [User, Friendship, Block, Room, RoomMember, Message, Bookmark, RevokedToken, ProcessedCommand, MessageReaction, Upload, UploadChunk];

@@ -3,6 +3,7 @@ import { UserError } from '../errors';
 import * as account from '../store/commands/account';
 import * as friends from '../store/commands/friends';
 import * as messages from '../store/commands/messages';
+import * as changes from '../store/commands/message-changes';
 import * as rooms from '../store/commands/rooms';
 import type { Tx } from '../store/transaction';
 import { decideLogout, decideRecordLogin, decideSignUp, decideUpdateStatus } from '../commands/account';
@@ -10,6 +11,7 @@ import type { Decide, Decision } from '../commands/decision';
 import { decideAddFriend, decideBlockUser, decideRemoveFriend, decideUnblockUser } from '../commands/friends';
 import { decideBookmark, decideSendChat } from '../commands/messages';
 import { decideCreateRoom, decideInviteToRoom, decideLeaveRoom, decideMarkRead } from '../commands/rooms';
+import { decideAddReaction, decideDeleteMessage, decideEditMessage, decideRemoveReaction } from '../commands/message-changes';
 
 /**
  * How a command is handled: load (store reads, in the transaction) → decide
@@ -42,6 +44,10 @@ const HANDLERS: { [T in CommandType]: Handler<T, any, any> } = {
   MarkRead: handler({ load: rooms.loadMarkRead, decide: decideMarkRead, apply: rooms.moveReadMarker }),
   SendChat: handler({ load: messages.loadSendChat, decide: decideSendChat, apply: messages.sendChat }),
   Bookmark: handler({ load: messages.loadBookmark, decide: decideBookmark, apply: messages.setBookmark }),
+  EditMessage: handler({ load: changes.loadMessageChange, decide: decideEditMessage, apply: changes.applyMessageChange }),
+  DeleteMessage: handler({ load: changes.loadMessageChange, decide: decideDeleteMessage, apply: changes.applyMessageChange }),
+  AddReaction: handler({ load: changes.loadMessageChange, decide: decideAddReaction, apply: changes.applyMessageChange }),
+  RemoveReaction: handler({ load: changes.loadMessageChange, decide: decideRemoveReaction, apply: changes.applyMessageChange }),
 };
 
 /**

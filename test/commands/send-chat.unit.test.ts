@@ -26,6 +26,11 @@ test('given a room at seq 41, when Alice sends a text, then it is message 42: pu
     clientMessageId: 'm-1',
     system: null,
     createdAt: NOW,
+    replyTo: null,
+    version: 1,
+    editedAt: null,
+    deleted: false,
+    reactions: [],
   };
   expect(decideSendChat(send('hi', 'm-1'), state())).toEqual({
     result: { message, bookmarked: false },

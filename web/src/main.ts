@@ -3,6 +3,8 @@ import { ApiError, LiveConnection, request, type LiveStatus } from './api';
 import { byId, h, randomId } from './dom';
 import type { SearchUsersQuery, SidebarQuery } from './gql/graphql';
 import { AddFriend, CreateRoom, LogIn, LogOut, Me, SearchUsers, SendChat, Sidebar, SignUp } from './operations';
+import { replyToIdFor, setReplyTarget } from './message-actions';
+import { mountMessageSearch } from './search';
 import { RoomView } from './room';
 import { wireAttach } from './attach';
 
@@ -187,6 +189,7 @@ function openRoom(summary: RoomSummary): void {
   if (!session || room?.roomId === summary.id) return;
   room?.close();
   unsent = null;
+  setReplyTarget(null);
   const current = session;
   room = new RoomView(summary.id, {
     token: current.token,
@@ -294,14 +297,28 @@ composeForm.addEventListener('submit', (event) => {
   const attempt = unsent;
   void withForm(composeForm, async () => {
     // The message shows up through the room's subscription, in seq order with everyone else's.
-    await request(SendChat, { input: { roomId, body, clientMessageId: attempt.clientMessageId } }, current.token);
+    await request(SendChat, { input: { roomId, body, clientMessageId: attempt.clientMessageId, replyToId: replyToIdFor(roomId) } }, current.token);
     if (unsent === attempt) unsent = null;
+    setReplyTarget(null);
     if (composeInput.value.trim() === body) composeInput.value = '';
   }).then(() => composeInput.focus());
 });
 
 // Files: the attach button sends to the open room.
 wireAttach(() => (session && room ? { token: session.token, roomId: room.roomId } : null), (err) => showError(err));
+// ---- searching messages (./search): a result opens its room at that message ----
+
+mountMessageSearch(byId('search-results'), {
+  token: () => session?.token ?? null,
+  onError: (err) => showError(err),
+  openAt: (roomId, seq) => {
+    const summary = sidebar?.rooms.find((r) => r.id === roomId);
+    if (summary && room?.roomId !== roomId) openRoom(summary);
+    const opened = room;
+    if (!opened || opened.roomId !== roomId) return;
+    opened.shown.then(() => opened.reveal(seq)).catch((err: unknown) => showError(err));
+  },
+});
 
 // ---- start: resume this tab's session if it has one ----
 

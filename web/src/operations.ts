@@ -13,6 +13,8 @@ export const ChatMessageFields = graphql(`
     createdAt
     sender { id username displayName }
     attachment { name contentType url size }
+    roomId
+    ...MessageExtras
   }
 `);
 

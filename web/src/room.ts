@@ -4,6 +4,7 @@ import { renderAttachment } from './attach';
 import { byId, h } from './dom';
 import type { ChatMessageFragment } from './gql/graphql';
 import { MarkRead, RoomHistory, RoomMessages } from './operations';
+import { bodyOf, messageActions, replyQuote } from './message-actions';
 
 const PAGE_SIZE = 30;
 /** Older messages load when the list is scrolled this close to its top. */
@@ -34,6 +35,9 @@ export class RoomView {
     if (this.scroller.scrollTop < LOAD_OLDER_MARGIN_PX) void this.loadOlder();
   };
   private readonly onOlderClick = () => void this.loadOlder();
+  private firstPageShown: () => void = () => undefined;
+  /** Resolves once open() has shown the first page. */
+  readonly shown = new Promise<void>((resolve) => (this.firstPageShown = resolve));
 
   constructor(
     readonly roomId: string,
@@ -52,6 +56,7 @@ export class RoomView {
     this.olderButton.addEventListener('click', this.onOlderClick);
     this.session.live.watchRoom(RoomMessages, this.roomId, () => this.lastSeq, ({ roomMessages }) => this.onLive(roomMessages));
     this.markRead();
+    this.firstPageShown();
   }
 
   close(): void {
@@ -105,12 +110,40 @@ export class RoomView {
     const time = new Date(message.createdAt);
     return h(
       'li',
-      { class: className, 'data-seq': String(message.seq) },
+      { class: className, 'data-seq': String(message.seq), 'data-id': message.id, 'data-version': String(message.version) },
+      replyQuote(message),
       message.sender ? h('span', { class: 'sender' }, message.sender.displayName) : null,
-      h('span', { class: 'body' }, message.body),
+      bodyOf(message),
+      message.editedAt && !message.deleted ? h('small', { class: 'hint edited' }, ' (edited)') : null,
       message.attachment ? renderAttachment(message.attachment) : null,
       h('time', { datetime: message.createdAt }, time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
+      messageActions(message, {
+        token: this.session.token,
+        userId: this.session.userId,
+        onError: this.session.onError,
+        onChanged: (changed) => this.replace(changed),
+      }),
     );
+  }
+
+  /** Shows a changed copy of a message in place of the one shown, unless that one is newer. */
+  replace(message: ChatMessageFragment): void {
+    const shown = this.list.querySelector<HTMLLIElement>(`li[data-id="${message.id}"]`);
+    if (shown && Number(shown.dataset.version) < message.version) shown.replaceWith(this.render(message));
+  }
+
+  /** Scrolls to the message with this seq, loading older pages (at most 20) until it is shown. */
+  async reveal(seq: number): Promise<void> {
+    for (let pages = 0; pages < 20; pages++) {
+      const shown = this.list.querySelector<HTMLLIElement>(`li[data-seq="${seq}"]`);
+      if (shown) {
+        shown.scrollIntoView({ block: 'center' });
+        shown.classList.add('found');
+        return;
+      }
+      if (!this.hasOlder || this.closed) return;
+      await this.loadOlder();
+    }
   }
 
   /** Moves the read marker to the newest message shown; one request at a time, the latest seq wins. */

@@ -51,8 +51,8 @@ export async function appendMessages(tx: Tx, { roomId, messages }: Appended): Pr
   // One statement, one round trip: the insert in a CTE, then the room's update.
   await tx.execute(
     `with inserted as (
-       insert into messages (id, room_id, seq, kind, body, sender_id, attachment, client_message_id, system, created_at)
-       values ${messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} returning 1)
+       insert into messages (id, room_id, seq, kind, body, sender_id, attachment, client_message_id, system, created_at, reply_to_id)
+       values ${messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} returning 1)
      update rooms set last_seq = ?, last_activity_at = ? where id = ?`,
     [...messages.flatMap((m: MessageRecord) => [
       m.id,
@@ -65,6 +65,7 @@ export async function appendMessages(tx: Tx, { roomId, messages }: Appended): Pr
       m.clientMessageId,
       m.system ? JSON.stringify(m.system) : null,
       m.createdAt,
+      m.replyTo?.id ?? null,
     ]), last.seq, last.createdAt, roomId],
   );
 }

@@ -1,7 +1,8 @@
 import type { CommandEnvelope } from '../../contracts/commands';
 import type { BookmarkChange, BookmarkState, SendChatState, SendChatWrites } from '../../commands/messages';
 import { uploadIdOf } from '../../contracts/uploads';
-import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageRecord, messageWithSender, publicUser } from '../rows';
+import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser } from '../rows';
+import { loadMessageRecord } from './message-changes';
 import type { Tx } from '../transaction';
 import { bindUpload, loadUploadForSend } from '../uploads';
 import { appendMessages, roomView } from './common';
@@ -21,15 +22,17 @@ export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope
   let earlier: SendChatState['earlier'] = null;
   if (clientMessageId !== null) {
     const [first] = await tx.execute(
-      `select m.*, exists (select 1 from bookmarks b where b.message_id = m.id and b.user_id = ?) as bookmarked
-       from messages m where m.room_id = ? and m.client_message_id = ?`,
+      `select exists (select 1 from bookmarks b where b.message_id = m.id and b.user_id = ?) as bookmarked,
+       ${MESSAGE_WITH_SENDER} where m.room_id = ? and m.client_message_id = ?`,
       [actorId, roomId, clientMessageId],
     );
-    if (first) earlier = { message: messageRecord(first, sender ?? null), bookmarked: Boolean(first.bookmarked) };
+    if (first) earlier = { message: messageWithSender(first), bookmarked: Boolean(first.bookmarked) };
   }
+  const replyToId = payload.replyToId ?? null;
+  const replyTo = replyToId === null || earlier ? null : await loadMessageRecord(tx, replyToId, false);
   const uploadId = payload.attachment && !earlier ? uploadIdOf(payload.attachment.url) : null;
-  if (uploadId === null) return { room, sender: sender ?? null, earlier, now };
-  return { room, sender: sender ?? null, earlier, now, upload: await loadUploadForSend(tx, uploadId) };
+  if (uploadId === null) return { room, sender: sender ?? null, earlier, now, replyTo };
+  return { room, sender: sender ?? null, earlier, now, replyTo, upload: await loadUploadForSend(tx, uploadId) };
 }
 
 /** The message, and the upload it sends bound to its room (readable by the room's members from now on). */

@@ -16,7 +16,12 @@ import * as types from './graphql';
  */
 type Documents = {
     "\n  mutation CreateUpload($name: String!, $contentType: String!, $size: Int!) {\n    createUpload(name: $name, contentType: $contentType, size: $size) { uploadUrl url expiresAt }\n  }\n": typeof types.CreateUploadDocument,
-    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n  }\n": typeof types.ChatMessageFragmentDoc,
+    "\n  fragment MessageExtras on Message {\n    version\n    deleted\n    editedAt\n    reactions { emoji count byViewer }\n    replyTo { id seq body deleted sender { displayName } }\n  }\n": typeof types.MessageExtrasFragmentDoc,
+    "\n  mutation EditMessage($messageId: ID!, $body: String!) {\n    editMessage(messageId: $messageId, body: $body) { ...ChatMessage }\n  }\n": typeof types.EditMessageDocument,
+    "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) { ...ChatMessage }\n  }\n": typeof types.DeleteMessageDocument,
+    "\n  mutation AddReaction($messageId: ID!, $emoji: String!) {\n    addReaction(messageId: $messageId, emoji: $emoji) { ...ChatMessage }\n  }\n": typeof types.AddReactionDocument,
+    "\n  mutation RemoveReaction($messageId: ID!, $emoji: String!) {\n    removeReaction(messageId: $messageId, emoji: $emoji) { ...ChatMessage }\n  }\n": typeof types.RemoveReactionDocument,
+    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n    roomId\n    ...MessageExtras\n  }\n": typeof types.ChatMessageFragmentDoc,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { token user { id username displayName } }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation LogIn($username: String!, $password: String!) {\n    login(username: $username, password: $password) { token user { id username displayName } }\n  }\n": typeof types.LogInDocument,
     "\n  query Me {\n    me { id username displayName }\n  }\n": typeof types.MeDocument,
@@ -29,10 +34,16 @@ type Documents = {
     "\n  mutation SendChat($input: SendChatInput!) {\n    sendChat(input: $input) { id seq }\n  }\n": typeof types.SendChatDocument,
     "\n  mutation MarkRead($roomId: ID!, $seq: Int!) {\n    markRead(roomId: $roomId, seq: $seq) { id unreadCount }\n  }\n": typeof types.MarkReadDocument,
     "\n  subscription RoomMessages($roomId: ID!, $afterSeq: Int) {\n    roomMessages(roomId: $roomId, afterSeq: $afterSeq) { ...ChatMessage }\n  }\n": typeof types.RoomMessagesDocument,
+    "\n  query SearchMessages($query: String!, $after: String) {\n    searchMessages(query: $query, first: 20, after: $after) {\n      edges { cursor node { id roomId seq body sender { displayName } } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.SearchMessagesDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateUpload($name: String!, $contentType: String!, $size: Int!) {\n    createUpload(name: $name, contentType: $contentType, size: $size) { uploadUrl url expiresAt }\n  }\n": types.CreateUploadDocument,
-    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n  }\n": types.ChatMessageFragmentDoc,
+    "\n  fragment MessageExtras on Message {\n    version\n    deleted\n    editedAt\n    reactions { emoji count byViewer }\n    replyTo { id seq body deleted sender { displayName } }\n  }\n": types.MessageExtrasFragmentDoc,
+    "\n  mutation EditMessage($messageId: ID!, $body: String!) {\n    editMessage(messageId: $messageId, body: $body) { ...ChatMessage }\n  }\n": types.EditMessageDocument,
+    "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) { ...ChatMessage }\n  }\n": types.DeleteMessageDocument,
+    "\n  mutation AddReaction($messageId: ID!, $emoji: String!) {\n    addReaction(messageId: $messageId, emoji: $emoji) { ...ChatMessage }\n  }\n": types.AddReactionDocument,
+    "\n  mutation RemoveReaction($messageId: ID!, $emoji: String!) {\n    removeReaction(messageId: $messageId, emoji: $emoji) { ...ChatMessage }\n  }\n": types.RemoveReactionDocument,
+    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n    roomId\n    ...MessageExtras\n  }\n": types.ChatMessageFragmentDoc,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { token user { id username displayName } }\n  }\n": types.SignUpDocument,
     "\n  mutation LogIn($username: String!, $password: String!) {\n    login(username: $username, password: $password) { token user { id username displayName } }\n  }\n": types.LogInDocument,
     "\n  query Me {\n    me { id username displayName }\n  }\n": types.MeDocument,
@@ -45,6 +56,7 @@ const documents: Documents = {
     "\n  mutation SendChat($input: SendChatInput!) {\n    sendChat(input: $input) { id seq }\n  }\n": types.SendChatDocument,
     "\n  mutation MarkRead($roomId: ID!, $seq: Int!) {\n    markRead(roomId: $roomId, seq: $seq) { id unreadCount }\n  }\n": types.MarkReadDocument,
     "\n  subscription RoomMessages($roomId: ID!, $afterSeq: Int) {\n    roomMessages(roomId: $roomId, afterSeq: $afterSeq) { ...ChatMessage }\n  }\n": types.RoomMessagesDocument,
+    "\n  query SearchMessages($query: String!, $after: String) {\n    searchMessages(query: $query, first: 20, after: $after) {\n      edges { cursor node { id roomId seq body sender { displayName } } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.SearchMessagesDocument,
 };
 
 /**
@@ -54,7 +66,27 @@ export function graphql(source: "\n  mutation CreateUpload($name: String!, $cont
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n  }\n"): typeof import('./graphql').ChatMessageFragmentDoc;
+export function graphql(source: "\n  fragment MessageExtras on Message {\n    version\n    deleted\n    editedAt\n    reactions { emoji count byViewer }\n    replyTo { id seq body deleted sender { displayName } }\n  }\n"): typeof import('./graphql').MessageExtrasFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EditMessage($messageId: ID!, $body: String!) {\n    editMessage(messageId: $messageId, body: $body) { ...ChatMessage }\n  }\n"): typeof import('./graphql').EditMessageDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) { ...ChatMessage }\n  }\n"): typeof import('./graphql').DeleteMessageDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddReaction($messageId: ID!, $emoji: String!) {\n    addReaction(messageId: $messageId, emoji: $emoji) { ...ChatMessage }\n  }\n"): typeof import('./graphql').AddReactionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveReaction($messageId: ID!, $emoji: String!) {\n    removeReaction(messageId: $messageId, emoji: $emoji) { ...ChatMessage }\n  }\n"): typeof import('./graphql').RemoveReactionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n    roomId\n    ...MessageExtras\n  }\n"): typeof import('./graphql').ChatMessageFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -103,6 +135,10 @@ export function graphql(source: "\n  mutation MarkRead($roomId: ID!, $seq: Int!)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription RoomMessages($roomId: ID!, $afterSeq: Int) {\n    roomMessages(roomId: $roomId, afterSeq: $afterSeq) { ...ChatMessage }\n  }\n"): typeof import('./graphql').RoomMessagesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SearchMessages($query: String!, $after: String) {\n    searchMessages(query: $query, first: 20, after: $after) {\n      edges { cursor node { id roomId seq body sender { displayName } } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): typeof import('./graphql').SearchMessagesDocument;
 
 
 export function graphql(source: string) {

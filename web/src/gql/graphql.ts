@@ -27,6 +27,8 @@ export type SendChatInput = {
    * same key again in the same room returns the first message, never a copy.
    */
   clientMessageId?: string | null | undefined;
+  /** A message of the same room that this one answers. */
+  replyToId?: string | number | null | undefined;
   roomId: string | number;
 };
 
@@ -47,7 +49,40 @@ export type CreateUploadMutationVariables = Exact<{
 
 export type CreateUploadMutation = { createUpload: { uploadUrl: string, url: string, expiresAt: string } };
 
-export type ChatMessageFragment = { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null };
+export type MessageExtrasFragment = { version: number, deleted: boolean, editedAt: string | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null };
+
+export type EditMessageMutationVariables = Exact<{
+  messageId: string | number;
+  body: string;
+}>;
+
+
+export type EditMessageMutation = { editMessage: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
+
+export type DeleteMessageMutationVariables = Exact<{
+  messageId: string | number;
+}>;
+
+
+export type DeleteMessageMutation = { deleteMessage: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
+
+export type AddReactionMutationVariables = Exact<{
+  messageId: string | number;
+  emoji: string;
+}>;
+
+
+export type AddReactionMutation = { addReaction: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
+
+export type RemoveReactionMutationVariables = Exact<{
+  messageId: string | number;
+  emoji: string;
+}>;
+
+
+export type RemoveReactionMutation = { removeReaction: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
+
+export type ChatMessageFragment = { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null };
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -108,7 +143,7 @@ export type RoomHistoryQueryVariables = Exact<{
 }>;
 
 
-export type RoomHistoryQuery = { messages: { edges: Array<{ node: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null } }>, pageInfo: { hasPreviousPage: boolean, startCursor: string | null } } };
+export type RoomHistoryQuery = { messages: { edges: Array<{ node: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } }>, pageInfo: { hasPreviousPage: boolean, startCursor: string | null } } };
 
 export type SendChatMutationVariables = Exact<{
   input: SendChatInput;
@@ -131,7 +166,15 @@ export type RoomMessagesSubscriptionVariables = Exact<{
 }>;
 
 
-export type RoomMessagesSubscription = { roomMessages: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null } };
+export type RoomMessagesSubscription = { roomMessages: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
+
+export type SearchMessagesQueryVariables = Exact<{
+  query: string;
+  after?: string | null | undefined;
+}>;
+
+
+export type SearchMessagesQuery = { searchMessages: { edges: Array<{ cursor: string, node: { id: string, roomId: string, seq: number, body: string, sender: { displayName: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -151,6 +194,27 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const MessageExtrasFragmentDoc = new TypedDocumentString(`
+    fragment MessageExtras on Message {
+  version
+  deleted
+  editedAt
+  reactions {
+    emoji
+    count
+    byViewer
+  }
+  replyTo {
+    id
+    seq
+    body
+    deleted
+    sender {
+      displayName
+    }
+  }
+}
+    `, {"fragmentName":"MessageExtras"}) as unknown as TypedDocumentString<MessageExtrasFragment, unknown>;
 export const ChatMessageFragmentDoc = new TypedDocumentString(`
     fragment ChatMessage on Message {
   id
@@ -169,8 +233,28 @@ export const ChatMessageFragmentDoc = new TypedDocumentString(`
     url
     size
   }
+  roomId
+  ...MessageExtras
 }
-    `, {"fragmentName":"ChatMessage"}) as unknown as TypedDocumentString<ChatMessageFragment, unknown>;
+    fragment MessageExtras on Message {
+  version
+  deleted
+  editedAt
+  reactions {
+    emoji
+    count
+    byViewer
+  }
+  replyTo {
+    id
+    seq
+    body
+    deleted
+    sender {
+      displayName
+    }
+  }
+}`, {"fragmentName":"ChatMessage"}) as unknown as TypedDocumentString<ChatMessageFragment, unknown>;
 export const CreateUploadDocument = new TypedDocumentString(`
     mutation CreateUpload($name: String!, $contentType: String!, $size: Int!) {
   createUpload(name: $name, contentType: $contentType, size: $size) {
@@ -180,6 +264,186 @@ export const CreateUploadDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateUploadMutation, CreateUploadMutationVariables>;
+export const EditMessageDocument = new TypedDocumentString(`
+    mutation EditMessage($messageId: ID!, $body: String!) {
+  editMessage(messageId: $messageId, body: $body) {
+    ...ChatMessage
+  }
+}
+    fragment MessageExtras on Message {
+  version
+  deleted
+  editedAt
+  reactions {
+    emoji
+    count
+    byViewer
+  }
+  replyTo {
+    id
+    seq
+    body
+    deleted
+    sender {
+      displayName
+    }
+  }
+}
+fragment ChatMessage on Message {
+  id
+  seq
+  kind
+  body
+  createdAt
+  sender {
+    id
+    username
+    displayName
+  }
+  attachment {
+    name
+    contentType
+    url
+    size
+  }
+  roomId
+  ...MessageExtras
+}`) as unknown as TypedDocumentString<EditMessageMutation, EditMessageMutationVariables>;
+export const DeleteMessageDocument = new TypedDocumentString(`
+    mutation DeleteMessage($messageId: ID!) {
+  deleteMessage(messageId: $messageId) {
+    ...ChatMessage
+  }
+}
+    fragment MessageExtras on Message {
+  version
+  deleted
+  editedAt
+  reactions {
+    emoji
+    count
+    byViewer
+  }
+  replyTo {
+    id
+    seq
+    body
+    deleted
+    sender {
+      displayName
+    }
+  }
+}
+fragment ChatMessage on Message {
+  id
+  seq
+  kind
+  body
+  createdAt
+  sender {
+    id
+    username
+    displayName
+  }
+  attachment {
+    name
+    contentType
+    url
+    size
+  }
+  roomId
+  ...MessageExtras
+}`) as unknown as TypedDocumentString<DeleteMessageMutation, DeleteMessageMutationVariables>;
+export const AddReactionDocument = new TypedDocumentString(`
+    mutation AddReaction($messageId: ID!, $emoji: String!) {
+  addReaction(messageId: $messageId, emoji: $emoji) {
+    ...ChatMessage
+  }
+}
+    fragment MessageExtras on Message {
+  version
+  deleted
+  editedAt
+  reactions {
+    emoji
+    count
+    byViewer
+  }
+  replyTo {
+    id
+    seq
+    body
+    deleted
+    sender {
+      displayName
+    }
+  }
+}
+fragment ChatMessage on Message {
+  id
+  seq
+  kind
+  body
+  createdAt
+  sender {
+    id
+    username
+    displayName
+  }
+  attachment {
+    name
+    contentType
+    url
+    size
+  }
+  roomId
+  ...MessageExtras
+}`) as unknown as TypedDocumentString<AddReactionMutation, AddReactionMutationVariables>;
+export const RemoveReactionDocument = new TypedDocumentString(`
+    mutation RemoveReaction($messageId: ID!, $emoji: String!) {
+  removeReaction(messageId: $messageId, emoji: $emoji) {
+    ...ChatMessage
+  }
+}
+    fragment MessageExtras on Message {
+  version
+  deleted
+  editedAt
+  reactions {
+    emoji
+    count
+    byViewer
+  }
+  replyTo {
+    id
+    seq
+    body
+    deleted
+    sender {
+      displayName
+    }
+  }
+}
+fragment ChatMessage on Message {
+  id
+  seq
+  kind
+  body
+  createdAt
+  sender {
+    id
+    username
+    displayName
+  }
+  attachment {
+    name
+    contentType
+    url
+    size
+  }
+  roomId
+  ...MessageExtras
+}`) as unknown as TypedDocumentString<RemoveReactionMutation, RemoveReactionMutationVariables>;
 export const SignUpDocument = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {
@@ -274,7 +538,26 @@ export const RoomHistoryDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment ChatMessage on Message {
+    fragment MessageExtras on Message {
+  version
+  deleted
+  editedAt
+  reactions {
+    emoji
+    count
+    byViewer
+  }
+  replyTo {
+    id
+    seq
+    body
+    deleted
+    sender {
+      displayName
+    }
+  }
+}
+fragment ChatMessage on Message {
   id
   seq
   kind
@@ -291,6 +574,8 @@ export const RoomHistoryDocument = new TypedDocumentString(`
     url
     size
   }
+  roomId
+  ...MessageExtras
 }`) as unknown as TypedDocumentString<RoomHistoryQuery, RoomHistoryQueryVariables>;
 export const SendChatDocument = new TypedDocumentString(`
     mutation SendChat($input: SendChatInput!) {
@@ -314,7 +599,26 @@ export const RoomMessagesDocument = new TypedDocumentString(`
     ...ChatMessage
   }
 }
-    fragment ChatMessage on Message {
+    fragment MessageExtras on Message {
+  version
+  deleted
+  editedAt
+  reactions {
+    emoji
+    count
+    byViewer
+  }
+  replyTo {
+    id
+    seq
+    body
+    deleted
+    sender {
+      displayName
+    }
+  }
+}
+fragment ChatMessage on Message {
   id
   seq
   kind
@@ -331,4 +635,28 @@ export const RoomMessagesDocument = new TypedDocumentString(`
     url
     size
   }
+  roomId
+  ...MessageExtras
 }`) as unknown as TypedDocumentString<RoomMessagesSubscription, RoomMessagesSubscriptionVariables>;
+export const SearchMessagesDocument = new TypedDocumentString(`
+    query SearchMessages($query: String!, $after: String) {
+  searchMessages(query: $query, first: 20, after: $after) {
+    edges {
+      cursor
+      node {
+        id
+        roomId
+        seq
+        body
+        sender {
+          displayName
+        }
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SearchMessagesQuery, SearchMessagesQueryVariables>;
