@@ -3,6 +3,7 @@ import type { MessageRecord } from '../../contracts/records';
 import type { MessageChange, MessageChangeState } from '../../commands/message-changes';
 import { MESSAGE_WITH_SENDER, messageWithSender } from '../rows';
 import type { Tx } from '../transaction';
+import { deleteUploadsOfMessage } from '../uploads';
 import { roomView } from './common';
 
 /** A message as it is now (replyTo, reactions, sender), or null; with `lock`, its row stays locked until the transaction ends. */
@@ -39,6 +40,8 @@ export async function applyMessageChange(tx: Tx, { message, reaction, clearReact
     message.id,
   ]);
   if (clearReactions) await tx.execute('delete from message_reactions where message_id = ?', [message.id]);
+  // A deleted message's file goes with it: its link answers 404 from this commit on.
+  if (message.deleted) await deleteUploadsOfMessage(tx, message.id);
   if (reaction?.add) {
     await tx.execute(
       'insert into message_reactions (message_id, emoji, user_id, created_at) values (?, ?, ?, now()) on conflict do nothing',
