@@ -4,12 +4,14 @@ import * as account from '../store/commands/account';
 import { appendMessages } from '../store/commands/common';
 import * as friends from '../store/commands/friends';
 import * as messages from '../store/commands/messages';
+import * as moderation from '../store/commands/moderation';
 import * as rooms from '../store/commands/rooms';
 import type { Tx } from '../store/transaction';
 import { decideLogout, decideRecordLogin, decideSignUp, decideUpdateStatus } from '../commands/account';
 import type { Decide, Decision } from '../commands/decision';
 import { decideAddFriend, decideBlockUser, decideRemoveFriend, decideUnblockUser } from '../commands/friends';
 import { decideBookmark, decideSendChat } from '../commands/messages';
+import { decideDeleteAccount, decideEndMute, decideMuteUser, decideReportMessage } from '../commands/moderation';
 import { decideCreateRoom, decideInviteToRoom, decideLeaveRoom, decideMarkRead } from '../commands/rooms';
 
 /**
@@ -43,6 +45,10 @@ const HANDLERS: { [T in CommandType]: Handler<T, any, any> } = {
   MarkRead: handler({ load: rooms.loadMarkRead, decide: decideMarkRead, apply: rooms.moveReadMarker }),
   SendChat: handler({ load: messages.loadSendChat, decide: decideSendChat, apply: appendMessages }),
   Bookmark: handler({ load: messages.loadBookmark, decide: decideBookmark, apply: messages.setBookmark }),
+  ReportMessage: handler({ load: moderation.loadReport, decide: decideReportMessage, apply: moderation.insertReport }),
+  MuteUser: handler({ load: moderation.loadMute, decide: decideMuteUser, apply: moderation.applyMute }),
+  EndMute: handler({ load: moderation.loadEndMute, decide: decideEndMute, apply: moderation.endMute }),
+  DeleteAccount: handler({ load: moderation.loadDeleteAccount, decide: decideDeleteAccount, apply: moderation.deleteAccount }),
 };
 
 /**
