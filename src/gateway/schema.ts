@@ -3,6 +3,7 @@ import { buildSchema } from 'type-graphql';
 import { AccountResolver } from './resolvers/account';
 import { FriendResolver } from './resolvers/friends';
 import { MessageResolver } from './resolvers/messages';
+import { ModerationResolver } from './resolvers/moderation';
 import { RoomResolver } from './resolvers/rooms';
 
 /**
@@ -21,7 +22,7 @@ const NO_TOPIC_PUBSUB = {
 
 export function buildChatSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AccountResolver, FriendResolver, RoomResolver, MessageResolver],
+    resolvers: [AccountResolver, FriendResolver, RoomResolver, MessageResolver, ModerationResolver],
     pubSub: NO_TOPIC_PUBSUB,
     validate: false,
     emitSchemaFile: false,
