@@ -59,7 +59,8 @@ export class Moderator {
     private readonly metrics = new Metrics(),
   ) {
     this.groupId = `${config.topics.messages}.moderator`;
-    this.consumer = kafka.consumer({ ...CONSUMER_DEFAULTS, groupId: this.groupId });
+    // As the worker's: a crashed moderator's partitions are taken over once its session expires, so keep that short.
+    this.consumer = kafka.consumer({ ...CONSUMER_DEFAULTS, groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
     this.producer = kafka.producer(PRODUCER_CONFIG);
     this.commits = new PeriodicCommits(this.consumer, log);
     this.rules = new StreamRules(config.moderation);
