@@ -44,11 +44,16 @@ test("room messages are keyed and routed by their room; session ends by their us
 test('each command is keyed by what must stay in order: a room by its room, an account by its user', () => {
   const roomId = valid.payload.roomId;
   const userId = valid.actorId;
-  expect(COMMAND_TYPES).toHaveLength(14);
+  expect(COMMAND_TYPES).toHaveLength(18);
   expect(commandKey('SendChat', userId, valid.payload)).toBe(roomId);
   expect(commandKey('MarkRead', userId, { roomId, seq: 1 })).toBe(roomId);
   expect(commandKey('SignUp', null, { userId, username: 'a', passwordHash: 'h', displayName: 'A', email: null })).toBe(userId);
   expect(commandKey('Bookmark', userId, { messageId: roomId, bookmarked: true })).toBe(userId);
   expect(commandKey('BlockUser', userId, { userId: roomId })).toBe(userId);
   expect(commandKey('UnblockUser', userId, { userId: roomId })).toBe(userId);
+  // Moderation: a mute and its end by the muted user (no actor), a report and a deletion by the actor.
+  expect(commandKey('MuteUser', null, { decisionId: roomId, userId, rule: 'flood', evidence: {}, evidenceAt: '2026-01-01T00:00:00Z', muteSeconds: 1 })).toBe(userId);
+  expect(commandKey('EndMute', null, { decisionId: roomId, userId })).toBe(userId);
+  expect(commandKey('ReportMessage', userId, { messageId: roomId, reason: 'r' })).toBe(userId);
+  expect(commandKey('DeleteAccount', userId, {})).toBe(userId);
 });
