@@ -14,6 +14,7 @@ import { createLogger } from '../src/log';
 import { gql, signUp } from './graphql-client';
 import type { Job, StepPlan } from './load';
 import { startMemoryServer } from './memory-server';
+import { moderationBench } from './moderation';
 import { percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
 
 /**
@@ -238,6 +239,10 @@ async function main(): Promise<void> {
     progress(`idle subscriptions: opening ${LOAD.idle}`);
     results.idleSubscriptions = await idleSubscriptions(env);
     results.history = await historyReads(gateway.url, db.url);
+    // Moderation (issue 17): the moderator's lag and the time from a flood to its mute; kept in the JSON only.
+    const moderation = await moderationBench(env, gateway.url, db.url, QUICK ? 10 : 50, progress);
+    Object.assign(results, { moderation });
+    progress(`moderation: flood->mute p50 ${moderation.floodToMuteMs.p50} ms p99 ${moderation.floodToMuteMs.p99} ms (${moderation.floods} floods); moderator lag p50 ${moderation.lagSamples.p50} p99 ${moderation.lagSamples.p99} max ${moderation.lagMax} records`);
     results.targets = judge(results);
     if (QUICK) {
       // A smoke run: shown, not recorded; BENCHMARKS.md holds full runs only.
