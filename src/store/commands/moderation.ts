@@ -82,19 +82,19 @@ export async function endMute(tx: Tx, { decisionId, userId, now }: MuteEnded): P
 }
 
 /**
- * The user's row locked first (AddFriend and BlockUser lock users too), then
- * each of their rooms in id order, as LeaveRoom locks one.
+ * Each of the user's rooms locked in id order, as LeaveRoom locks one, and
+ * then the user's row (FOR UPDATE: it is deleted). Rooms first: a SendChat of
+ * theirs holds its room's lock and then waits on the user row (its foreign
+ * key), so taking the user first would deadlock with it.
  */
 export async function loadDeleteAccount(tx: Tx, { actorId }: CommandEnvelope<'DeleteAccount'>, now: string): Promise<DeleteAccountState> {
+  const memberships = await tx.execute('select room_id from room_members where user_id = ? order by room_id', [actorId]);
+  const views = [];
+  for (const { room_id } of memberships) views.push({ roomId: String(room_id), room: await roomView(tx, String(room_id), actorId, true) });
   const [locked] = await tx.execute('select id from users where id = ? for update', [actorId]);
   if (!locked) return { user: null, rooms: [], friends: [] };
   const [user] = await publicUsers(tx, [actorId]);
-  const memberships = await tx.execute('select room_id from room_members where user_id = ? order by room_id', [actorId]);
-  const rooms: DeleteAccountState['rooms'] = [];
-  for (const { room_id } of memberships) {
-    const roomId = String(room_id);
-    rooms.push({ roomId, leave: { room: await roomView(tx, roomId, actorId, true), leaver: user, now } });
-  }
+  const rooms = views.map(({ roomId, room }) => ({ roomId, leave: { room, leaver: user, now } }));
   const friendIds = await tx.execute('select friend_id from friendships where user_id = ?', [actorId]);
   return { user, rooms, friends: await publicUsers(tx, friendIds.map((row) => String(row.friend_id))) };
 }
