@@ -21,6 +21,7 @@ import { SCALE_PLAN, SCALE_PLAN_QUICK, renderScale, scaleStep, type ScaleResult 
 import { cpuTotal, percentiles, renderMarkdown, writeReport, type BenchResults, type Step } from './report';
 import { describeUploadBench, uploadBench } from './uploads';
 import { lifecycleTargets, reactionThroughput, searchReads } from './message-lifecycle';
+import { moderationBench } from './moderation';
 
 /**
  * `npm run bench`: starts a Kafka broker, a fresh PostgreSQL database, the
@@ -455,6 +456,10 @@ async function main(): Promise<void> {
     // Files (bench/uploads.ts): in the JSON beside the rest, and in the progress output.
     const uploads = await uploadBench(gateway.url, progress, QUICK ? { files: 5, pings: 50 } : undefined);
     Object.assign(results, { uploads });
+    // Moderation (issue 17): the moderator's lag and the time from a flood to its mute; kept in the JSON only.
+    const moderation = await moderationBench(env, gateway.url, db.url, QUICK ? 10 : 50, progress);
+    Object.assign(results, { moderation });
+    progress(`moderation: flood->mute p50 ${moderation.floodToMuteMs.p50} ms p99 ${moderation.floodToMuteMs.p99} ms (${moderation.floods} floods); moderator lag p50 ${moderation.lagSamples.p50} p99 ${moderation.lagSamples.p99} max ${moderation.lagMax} records`);
     results.targets = judge(results);
     // Issue 16: searchMessages over the messages historyReads stored; addReaction beside sendChat.
     progress('search and reactions');

@@ -5,6 +5,7 @@ import { Migration20261201100000_blocks } from './Migration20261201100000_blocks
 import { Migration20261202060000_messages_key_leads_with_room } from './Migration20261202060000_messages_key_leads_with_room';
 import { Migration20261202040000_uploads } from './Migration20261202040000_uploads';
 import { Migration20261202020000_message_lifecycle } from './Migration20261202020000_message_lifecycle';
+import { Migration20261202030000_moderation } from './Migration20261202030000_moderation';
 
 /** Every migration in order; listed explicitly so compiled and ts-jest runs find the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202060000_messages_key_leads_with_room', class: Migration20261202060000_messages_key_leads_with_room },
   { name: 'Migration20261202040000_uploads', class: Migration20261202040000_uploads },
   { name: 'Migration20261202020000_message_lifecycle', class: Migration20261202020000_message_lifecycle },
+  { name: 'Migration20261202030000_moderation', class: Migration20261202030000_moderation },
 ];

@@ -9,8 +9,9 @@ import { Metrics } from './observe/metrics';
 import { Probes, serveProbes, type ProbeServer } from './observe/probes';
 import { openStore } from './store/orm';
 import { Worker } from './worker/worker';
+import { Moderator } from './moderator/moderator';
 
-export type Role = 'gateway' | 'worker';
+export type Role = 'gateway' | 'worker' | 'moderator';
 
 export interface App {
   kafka: Kafka;
@@ -18,6 +19,7 @@ export interface App {
   orm: MikroORM;
   gateway: Gateway | null;
   worker: Worker | null;
+  moderator: Moderator | null;
   /** This app's metrics, of every role it runs. */
   metrics: Metrics;
   /** /metrics, /healthz and /readyz on METRICS_PORT when that is set, whatever the roles. */
@@ -33,12 +35,14 @@ export async function startApp(config: Config, roles: readonly Role[], log: Logg
   let orm: MikroORM | null = null;
   let gateway: Gateway | null = null;
   let worker: Worker | null = null;
+  let moderator: Moderator | null = null;
   let probes: ProbeServer | null = null;
   const metrics = new Metrics();
   const stop = async () => {
     await probes?.stop();
     // The gateway first: it stops taking requests while the worker finishes what is queued.
     await gateway?.stop();
+    await moderator?.stop();
     await worker?.stop();
     await orm?.close();
     await admin.disconnect();
@@ -52,6 +56,10 @@ export async function startApp(config: Config, roles: readonly Role[], log: Logg
       worker = new Worker(kafka, orm, config, log, metrics);
       await worker.start();
     }
+    if (roles.includes('moderator')) {
+      moderator = new Moderator(kafka, admin, orm, config, log, metrics);
+      await moderator.start();
+    }
     if (roles.includes('gateway')) {
       gateway = new Gateway(kafka, admin, orm, config, log, metrics);
       await gateway.start();
@@ -60,5 +68,5 @@ export async function startApp(config: Config, roles: readonly Role[], log: Logg
     await stop().catch(() => undefined);
     throw err;
   }
-  return { kafka, admin, orm, gateway, worker, metrics, probes, stop };
+  return { kafka, admin, orm, gateway, worker, moderator, metrics, probes, stop };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import proxyAddr from 'proxy-addr';
 
 /** Every environment variable the service reads (docker-compose.yml is checked against this list). */
@@ -41,6 +42,15 @@ export const CONFIG_ENV_VARS = [
   'UPLOAD_RATE_PER_MINUTE',
   'UPLOAD_BYTES_PER_HOUR',
   'PUBLIC_URL',
+  'MODERATION_RULES',
+  'MODERATION_FLOOD_MESSAGES',
+  'MODERATION_FLOOD_WINDOW_SECONDS',
+  'MODERATION_REPEAT_COUNT',
+  'MODERATION_REPEAT_WINDOW_SECONDS',
+  'MODERATION_WORDS_FILE',
+  'MODERATION_REPORT_THRESHOLD',
+  'MODERATION_REPORT_WINDOW_SECONDS',
+  'MODERATION_MUTE_SECONDS',
 ] as const;
 
 type Env = Partial<Record<(typeof CONFIG_ENV_VARS)[number], string>>;
@@ -123,6 +133,27 @@ export interface Config {
   };
   /** The gateways' public origin (https://chat.example.com) for upload and download links; empty: links relative to the gateway. */
   publicUrl: string;
+  /** The moderator's rules (MODERATION_*): see ModerationConfig. */
+  moderation: ModerationConfig;
+}
+
+export const MODERATION_RULES = ['flood', 'repetition', 'words', 'reports'] as const;
+export type ModerationRule = (typeof MODERATION_RULES)[number];
+
+/** What the moderator watches for, and how long a mute lasts. */
+export interface ModerationConfig {
+  /** The rules that are on (MODERATION_RULES, a comma-separated list; empty: none). */
+  rules: ReadonlySet<ModerationRule>;
+  /** Fires on more than `messages` messages of one user within `windowSeconds`, across rooms and gateways. */
+  flood: { messages: number; windowSeconds: number };
+  /** Fires on the same text (case and spacing aside) from one user `count` times within `windowSeconds`. */
+  repetition: { count: number; windowSeconds: number };
+  /** Banned words or phrases, lower case, from MODERATION_WORDS_FILE (one a line, # comments); empty: none. */
+  words: string[];
+  /** Fires when `threshold` distinct members reported one user's messages within `windowSeconds`. */
+  reports: { threshold: number; windowSeconds: number };
+  /** The first mute; each further mute within a day doubles it. */
+  muteSeconds: number;
 }
 
 /** createUpload's default size limit: 25 MiB. */
@@ -304,6 +335,7 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
   if (publicUrl && !/^https?:\/\/[^/?#\s]+$/.test(publicUrl)) {
     problems.push(`PUBLIC_URL must be an origin such as https://chat.example.com (no path), got "${env.PUBLIC_URL}"`);
   }
+  const moderation = moderationConfig(env, int, problems);
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
 
@@ -337,5 +369,32 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     subscriptionReads: Object.freeze(subscriptionReads),
     uploads: Object.freeze(uploads),
     publicUrl,
+    moderation: Object.freeze(moderation),
   });
+}
+
+function moderationConfig(env: Env, int: (name: keyof Env, fallback: number, min: number, max: number) => number, problems: string[]): ModerationConfig {
+  const names = (env.MODERATION_RULES ?? MODERATION_RULES.join(',')).split(',').map((r) => r.trim()).filter(Boolean);
+  const unknown = names.filter((r) => !(MODERATION_RULES as readonly string[]).includes(r));
+  if (unknown.length > 0) problems.push(`MODERATION_RULES may list only ${MODERATION_RULES.join(', ')}; got ${unknown.join(', ')}`);
+  let words: string[] = [];
+  if (env.MODERATION_WORDS_FILE) {
+    try {
+      words = fs
+        .readFileSync(env.MODERATION_WORDS_FILE, 'utf8')
+        .split('\n')
+        .map((line) => line.replace(/#.*/, '').trim().toLowerCase().replace(/\s+/g, ' '))
+        .filter(Boolean);
+    } catch (err) {
+      problems.push(`MODERATION_WORDS_FILE cannot be read: ${(err as Error).message}`);
+    }
+  }
+  return {
+    rules: new Set(names.filter((r): r is ModerationRule => (MODERATION_RULES as readonly string[]).includes(r))),
+    flood: { messages: int('MODERATION_FLOOD_MESSAGES', 30, 1, 100_000), windowSeconds: int('MODERATION_FLOOD_WINDOW_SECONDS', 10, 1, 3600) },
+    repetition: { count: int('MODERATION_REPEAT_COUNT', 5, 2, 1000), windowSeconds: int('MODERATION_REPEAT_WINDOW_SECONDS', 60, 1, 3600) },
+    words,
+    reports: { threshold: int('MODERATION_REPORT_THRESHOLD', 3, 1, 1000), windowSeconds: int('MODERATION_REPORT_WINDOW_SECONDS', 3600, 60, 7 * 86400) },
+    muteSeconds: int('MODERATION_MUTE_SECONDS', 300, 1, 30 * 86400),
+  };
 }

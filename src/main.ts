@@ -6,8 +6,13 @@ import { ensureLocalKafka, type KafkaCluster } from './dev/kafka';
 import { ensurePostgres, type Database } from './dev/postgres';
 import { createLogger, errorFields } from './log';
 
-const ROLES: Record<string, Role[]> = { gateway: ['gateway'], worker: ['worker'], all: ['gateway', 'worker'] };
-const USAGE = 'usage: node dist/src/main.js gateway|worker|all|dev';
+const ROLES: Record<string, Role[]> = {
+  gateway: ['gateway'],
+  worker: ['worker'],
+  moderator: ['moderator'],
+  all: ['gateway', 'worker', 'moderator'],
+};
+const USAGE = 'usage: node dist/src/main.js gateway|worker|moderator|all|dev';
 
 /**
  * How long a stop may take: the gateway's drain, the worker's chunk in hand, leaving

@@ -60,4 +60,9 @@ test('each command is keyed by what must stay in order: a room by its room, an a
   expect(commandKey('BlockUser', userId, { userId: roomId })).toBe(userId);
   expect(commandKey('UnblockUser', userId, { userId: roomId })).toBe(userId);
   expect(commandKey('AddReaction', userId, { roomId, messageId: userId, emoji: '👍' })).toBe(roomId);
+  // Moderation: a mute and its end by the muted user (no actor), a report and a deletion by the actor.
+  expect(commandKey('MuteUser', null, { decisionId: roomId, userId, rule: 'flood', evidence: {}, evidenceAt: '2026-01-01T00:00:00Z', muteSeconds: 1 })).toBe(userId);
+  expect(commandKey('EndMute', null, { decisionId: roomId, userId })).toBe(userId);
+  expect(commandKey('ReportMessage', userId, { messageId: roomId, reason: 'r' })).toBe(userId);
+  expect(commandKey('DeleteAccount', userId, {})).toBe(userId);
 });

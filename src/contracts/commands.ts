@@ -41,6 +41,9 @@ const uuids = list(uuid);
 const attachmentOrNull = nullable(attachment);
 /** Absent in commands produced before the field existed (a rolling upgrade): read as null. */
 const uuidOrAbsent: Check<string | null | undefined> = (v): v is string | null | undefined => v === undefined || v === null || uuid(v);
+const jsonObject: Check<Record<string, unknown>> = (v): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const positive: Check<number> = (v): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
 type Fields = Record<string, Check<unknown>>;
 type Checked<C> = C extends Check<infer T> ? T : never;
@@ -156,6 +159,39 @@ export const COMMANDS = {
     key: byRoom,
     result: result<{ message: MessageRecord }>(),
     events: ['message-changed'],
+  }),
+  // Moderation (issue 17). Keyed by the reporter: one report per reporter and message (the table's key guards it).
+  ReportMessage: define({
+    actor: true,
+    payload: { messageId: uuid, reason: string },
+    key: byActor,
+    result: result<{ messageId: string }>(),
+    events: [],
+  }),
+  // From the moderator, no user acts. Keyed by the muted user, so their mutes apply in order.
+  // The command id is the decision id, derived from the evidence: the same firing is one decision however often sent.
+  MuteUser: define({
+    actor: false,
+    payload: { decisionId: uuid, userId: uuid, rule: string, evidence: jsonObject, evidenceAt: isoTime, muteSeconds: positive },
+    key: (p) => p.userId,
+    result: result<{ userId: string; mutedUntil: string | null }>(),
+    events: ['account-notice'],
+  }),
+  // From the moderator once a mute's time is over: the UNMUTED notice, once.
+  EndMute: define({
+    actor: false,
+    payload: { decisionId: uuid, userId: uuid },
+    key: (p) => p.userId,
+    result: result<{ userId: string }>(),
+    events: ['account-notice'],
+  }),
+  // Keyed by the user; the rooms they leave are locked in the load, as LeaveRoom's are.
+  DeleteAccount: define({
+    actor: true,
+    payload: {},
+    key: byActor,
+    result: result<{ userId: string }>(),
+    events: ['message', 'friend-changed', 'account-deleted'],
   }),
 };
 

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
- * The service's roles as real processes (`node dist/src/main.js gateway|worker`,
+ * The service's roles as real processes (`node dist/src/main.js gateway|worker|moderator`,
  * so `npm run build` first), for the fault suite and the benchmark: they can
  * be crashed, stopped and measured like deployed ones.
  */
@@ -20,7 +20,7 @@ const MAIN = builtMain();
 const START_TIMEOUT_MS = 60_000;
 let logDir: string | null = null;
 
-export type ProcessRole = 'gateway' | 'worker';
+export type ProcessRole = 'gateway' | 'worker' | 'moderator';
 
 export class ServiceProcess {
   /** The gateway's GraphQL URL (empty for a worker). */

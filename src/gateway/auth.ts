@@ -55,7 +55,8 @@ export class Tokens {
 export class Authenticator {
   constructor(
     private readonly tokens: Tokens,
-    private readonly isRevoked: (tokenId: string) => Promise<boolean>,
+    /** Whether the token was logged out, or its user (given as well) deleted their account. */
+    private readonly isRevoked: (tokenId: string, userId: string) => Promise<boolean>,
   ) {}
 
   /**
@@ -66,7 +67,7 @@ export class Authenticator {
     if (typeof authorization !== 'string') throw unauthenticated('expected an authorization of the form "Bearer <token>"');
     const viewer = await this.tokens.verify(authorization);
     verified?.(viewer);
-    if (await this.isRevoked(viewer.tokenId)) throw unauthenticated('this token was logged out; log in again');
+    if (await this.isRevoked(viewer.tokenId, viewer.userId)) throw unauthenticated('this token was logged out; log in again');
     return viewer;
   }
 }

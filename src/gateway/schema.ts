@@ -4,6 +4,7 @@ import { AccountResolver } from './resolvers/account';
 import { FriendResolver } from './resolvers/friends';
 import { MessageResolver } from './resolvers/messages';
 import { MessageChangeResolver } from './resolvers/message-changes';
+import { ModerationResolver } from './resolvers/moderation';
 import { RoomResolver } from './resolvers/rooms';
 import { AttachmentResolver, UploadResolver } from './resolvers/uploads';
 
@@ -23,7 +24,7 @@ const NO_TOPIC_PUBSUB = {
 
 export function buildChatSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AccountResolver, FriendResolver, RoomResolver, MessageResolver, MessageChangeResolver, UploadResolver, AttachmentResolver],
+    resolvers: [AccountResolver, FriendResolver, RoomResolver, MessageResolver, MessageChangeResolver, ModerationResolver, UploadResolver, AttachmentResolver],
     pubSub: NO_TOPIC_PUBSUB,
     validate: false,
     emitSchemaFile: false,

@@ -87,7 +87,7 @@ export class Gateway {
     this.metering = new GraphqlMetering(metrics, log, clientCode);
     this.events = new KafkaEvents(kafka, admin, config, log, metrics);
     const tokens = new Tokens(config);
-    this.auth = new Authenticator(tokens, (tokenId) => isTokenRevoked(orm.em.fork(), tokenId));
+    this.auth = new Authenticator(tokens, (tokenId, userId) => isTokenRevoked(orm.em.fork(), tokenId, userId));
     const subscriptionReads = subscriptionReadsOf(config);
     metrics.countWaitingSubscriptionReads(() => subscriptionReads.load.waiting);
     this.services = {
@@ -128,6 +128,8 @@ export class Gateway {
     // A logout on any gateway closes the sockets opened with that token here.
     await this.services.live.listen(SESSIONS_CHANNEL, (event) => {
       if (event.type === 'session-ended') this.sockets.endSession(event.tokenId);
+      // An account deleted (on any gateway): all its sockets close at once.
+      if (event.type === 'account-deleted') this.sockets.endUser(event.userId);
     });
     const schema = await buildChatSchema();
     // A message over maxPayload closes the socket with 1009 (Message Too Big).

@@ -44,6 +44,8 @@ export interface SocketCaps {
  */
 export class SocketRegistry {
   private readonly byToken = new Map<string, Set<TrackedSocket>>();
+  /** The tokens of each user with a socket open here (for account deletion). */
+  private readonly tokensByUser = new Map<string, Set<string>>();
   private readonly perUser = new Map<string, number>();
   private readonly perAddress = new Map<string, number>();
   /** Every open socket, and since when (ms) it has had unsent bytes at each look; 0: none at the last look. */
@@ -99,15 +101,22 @@ export class SocketRegistry {
       this.refused('user');
       return false;
     }
-    const { tokenId } = viewer;
+    const { tokenId, userId } = viewer;
     let sockets = this.byToken.get(tokenId);
     if (!sockets) this.byToken.set(tokenId, (sockets = new Set()));
     sockets.add(socket);
+    let tokens = this.tokensByUser.get(userId);
+    if (!tokens) this.tokensByUser.set(userId, (tokens = new Set()));
+    tokens.add(tokenId);
     const expiry = closeAt(socket, viewer.expiresAt.getTime());
     socket.once('close', () => {
       clearTimeout(expiry.timer);
       sockets.delete(socket);
-      if (sockets.size === 0 && this.byToken.get(tokenId) === sockets) this.byToken.delete(tokenId);
+      if (sockets.size === 0 && this.byToken.get(tokenId) === sockets) {
+        this.byToken.delete(tokenId);
+        tokens.delete(tokenId);
+        if (tokens.size === 0 && this.tokensByUser.get(userId) === tokens) this.tokensByUser.delete(userId);
+      }
     });
     return true;
   }
@@ -115,6 +124,13 @@ export class SocketRegistry {
   /** The token was revoked: its sockets close as graphql-ws closes a refused one. */
   endSession(tokenId: string): void {
     for (const socket of this.byToken.get(tokenId) ?? []) socket.close(CloseCode.Forbidden, 'Forbidden: logged out');
+  }
+
+  /** The user's account was deleted: every socket of theirs closes, whichever token it was opened with. */
+  endUser(userId: string): void {
+    for (const tokenId of this.tokensByUser.get(userId) ?? []) {
+      for (const socket of this.byToken.get(tokenId) ?? []) socket.close(CloseCode.Forbidden, 'Forbidden: account deleted');
+    }
   }
 
   /** Sockets open now with a checked token (for tests). */

@@ -27,11 +27,17 @@ export class UserType {
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => DateTimeScalar, { nullable: true }) lastLoginAt!: Date | null;
   @Field(() => DateTimeScalar, { nullable: true }) lastLogoutAt!: Date | null;
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'Until when the moderation observer has muted this user (sendChat is then FORBIDDEN with extensions.reason MUTED). Only visible to the user themself.',
+  })
+  mutedUntil!: Date | null;
 
-  /** `email` is given only when the viewer is this user; everyone else sees null. */
-  static from(user: PublicUser & { email?: string | null }): UserType {
+  /** `email` and `mutedUntil` are given only when the viewer is this user; everyone else sees null. */
+  static from(user: PublicUser & { email?: string | null; mutedUntil?: string | null }): UserType {
     return Object.assign(new UserType(), {
       ...user,
+      mutedUntil: user.mutedUntil ? new Date(user.mutedUntil) : null,
       email: user.email ?? null,
       createdAt: new Date(user.createdAt),
       lastLoginAt: user.lastLoginAt ? new Date(user.lastLoginAt) : null,

@@ -217,6 +217,28 @@ export class Metrics {
     child.observe(applySeconds);
   }
 
+  private readonly moderationFirings = new Counter({
+    name: 'chat_moderation_firings_total',
+    help: "The moderator's rule firings, each sent as a MuteUser command, by rule (one firing may be one the worker finds already answered)",
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly moderationMutes = new Counter({
+    name: 'chat_moderation_mutes_total',
+    help: 'Mutes the worker decided (rows of moderation_decisions), by rule',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+
+  moderationFired(rule: string): void {
+    this.moderationFirings.inc({ rule });
+  }
+
+  moderationMuted(rule: string): void {
+    this.moderationMutes.inc({ rule });
+  }
+
   workerBatch(seconds: number): void {
     this.batchDuration.observe(seconds);
   }

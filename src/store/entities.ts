@@ -41,6 +41,10 @@ export class User {
 
   @Property({ type: 'Date', nullable: true })
   lastLogoutAt: Date | null = null;
+
+  /** Set by a moderation decision; sendChat is refused until then. */
+  @Property({ type: 'Date', nullable: true })
+  mutedUntil: Date | null = null;
 }
 
 /** One row per direction: friendship is mutual and both rows exist. */
@@ -286,4 +290,72 @@ export class UploadChunk {
   data!: Buffer;
 }
 
-export const ENTITIES = [User, Friendship, Block, Room, RoomMember, Message, Bookmark, RevokedToken, ProcessedCommand, MessageReaction, Upload, UploadChunk];
+/** Why a user was muted: the rule that fired and its evidence, kept as the record a person reads. No foreign key: it names the user by id. */
+@Entity({ tableName: 'moderation_decisions' })
+@Index({ properties: ['userId', 'createdAt'] })
+@Index({
+  name: 'moderation_decisions_open_index',
+  expression: 'create index "moderation_decisions_open_index" on "moderation_decisions" ("muted_until") where "ended_at" is null',
+})
+export class ModerationDecision {
+  /** Derived from the evidence by the moderator, so acting twice on the same evidence is one decision. */
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  userId!: string;
+
+  @Property({ type: 'string', length: 32 })
+  rule!: string;
+
+  @Property({ type: JsonType })
+  evidence!: unknown;
+
+  /** The time of the newest piece of evidence. */
+  @Property({ type: 'Date' })
+  evidenceAt!: Date;
+
+  @Property({ type: 'Date' })
+  mutedUntil!: Date;
+
+  @Property({ type: 'Date' })
+  createdAt!: Date;
+
+  /** When the mute was over and announced (UNMUTED), or overtaken by a later one. */
+  @Property({ type: 'Date', nullable: true })
+  endedAt: Date | null = null;
+}
+
+/** One report per reporter and message. */
+@Entity({ tableName: 'message_reports' })
+export class MessageReport {
+  @ManyToOne({ entity: () => Message, primary: true, fieldName: 'message_id', deleteRule: 'cascade' })
+  message!: Message;
+
+  @ManyToOne({ entity: () => User, primary: true, fieldName: 'reporter_id', deleteRule: 'cascade' })
+  reporter!: User;
+
+  @Property({ type: 'string', length: 200 })
+  reason!: string;
+
+  @Index()
+  @Property({ type: 'Date' })
+  createdAt!: Date;
+}
+
+export const ENTITIES = [
+  User,
+  Friendship,
+  Block,
+  Room,
+  RoomMember,
+  Message,
+  Bookmark,
+  RevokedToken,
+  ProcessedCommand,
+  MessageReaction,
+  Upload,
+  UploadChunk,
+  ModerationDecision,
+  MessageReport,
+];

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PublicUser, ViewedMessage } from '../contracts/records';
 import { badInput, forbidden, notFound } from '../errors';
 import type { SeqRange } from '../rules';
-import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type Row } from './rows';
+import { MESSAGE_WITH_SENDER, USER_COLUMNS, iso, messageWithSender, publicUser, type Row } from './rows';
 
 /**
  * The read side's queries, as the gateway serves them: each answer is built in
@@ -11,7 +11,7 @@ import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser, type 
  */
 
 /** A user as a viewer sees them: `email` is the user's own only when the viewer is that user, else null. */
-export type ViewedUser = PublicUser & { email: string | null };
+export type ViewedUser = PublicUser & { email: string | null; mutedUntil?: string | null };
 
 /** A room as one of its members sees it. */
 export interface RoomView {
@@ -39,10 +39,33 @@ const viewedUser = (row: Row, viewerId: string | null): ViewedUser => ({
   email: row.id === viewerId ? ((row.email as string | null) ?? null) : null,
 });
 
-/** Whether a token was ended by logout. */
-export async function isTokenRevoked(em: EntityManager, tokenId: string): Promise<boolean> {
-  const rows = await em.execute('select 1 from revoked_tokens where token_id = ?', [tokenId]);
-  return rows.length > 0;
+/**
+ * Whether a token was ended by logout, or its user deleted their account
+ * (given `userId`): one read, so every gateway refuses a deleted account's
+ * tokens as soon as the deletion is committed.
+ */
+export async function isTokenRevoked(em: EntityManager, tokenId: string, userId?: string): Promise<boolean> {
+  if (userId === undefined) {
+    const rows = await em.execute('select 1 from revoked_tokens where token_id = ?', [tokenId]);
+    return rows.length > 0;
+  }
+  const [row] = await em.execute(
+    'select exists (select 1 from revoked_tokens where token_id = ?) or not exists (select 1 from users where id = ?) as refused',
+    [tokenId, userId],
+  );
+  return Boolean(row.refused);
+}
+
+/** Until when the user is muted, or null when they are not (any more). */
+export async function loadMutedUntil(em: EntityManager, userId: string): Promise<string | null> {
+  const [row] = await em.execute('select muted_until from users where id = ? and muted_until > now()', [userId]);
+  return row ? iso(row.muted_until) : null;
+}
+
+/** The password hash of a user, to check a password against (deleteAccount); null without the user. */
+export async function findPasswordHash(em: EntityManager, userId: string): Promise<string | null> {
+  const [row] = await em.execute('select password_hash from users where id = ?', [userId]);
+  return row ? String(row.password_hash) : null;
 }
 
 /** What login checks a password against; null when no user has that (normalized) username. */
@@ -52,8 +75,13 @@ export async function findLogin(em: EntityManager, username: string): Promise<{ 
 }
 
 export async function loadUser(em: EntityManager, userId: string, viewerId: string | null): Promise<ViewedUser | null> {
-  const [row] = await em.execute(`select ${USER_COLUMNS}, email from users where id = ?`, [userId]);
-  return row ? viewedUser(row, viewerId) : null;
+  const [row] = await em.execute(
+    `select ${USER_COLUMNS}, email, case when muted_until > now() then muted_until end as muted_until from users where id = ?`,
+    [userId],
+  );
+  if (!row) return null;
+  // Only the user themself sees their mute.
+  return { ...viewedUser(row, viewerId), mutedUntil: row.id === viewerId && row.muted_until ? iso(row.muted_until) : null };
 }
 
 /** A page of a list: at most `first` items (all without it), after the item named by `after`. */

@@ -4,12 +4,14 @@ import * as account from '../store/commands/account';
 import * as friends from '../store/commands/friends';
 import * as messages from '../store/commands/messages';
 import * as changes from '../store/commands/message-changes';
+import * as moderation from '../store/commands/moderation';
 import * as rooms from '../store/commands/rooms';
 import type { Tx } from '../store/transaction';
 import { decideLogout, decideRecordLogin, decideSignUp, decideUpdateStatus } from '../commands/account';
 import type { Decide, Decision } from '../commands/decision';
 import { decideAddFriend, decideBlockUser, decideRemoveFriend, decideUnblockUser } from '../commands/friends';
 import { decideBookmark, decideSendChat } from '../commands/messages';
+import { decideDeleteAccount, decideEndMute, decideMuteUser, decideReportMessage } from '../commands/moderation';
 import { decideCreateRoom, decideInviteToRoom, decideLeaveRoom, decideMarkRead } from '../commands/rooms';
 import { decideAddReaction, decideDeleteMessage, decideEditMessage, decideRemoveReaction } from '../commands/message-changes';
 
@@ -48,6 +50,10 @@ const HANDLERS: { [T in CommandType]: Handler<T, any, any> } = {
   DeleteMessage: handler({ load: changes.loadMessageChange, decide: decideDeleteMessage, apply: changes.applyMessageChange }),
   AddReaction: handler({ load: changes.loadMessageChange, decide: decideAddReaction, apply: changes.applyMessageChange }),
   RemoveReaction: handler({ load: changes.loadMessageChange, decide: decideRemoveReaction, apply: changes.applyMessageChange }),
+  ReportMessage: handler({ load: moderation.loadReport, decide: decideReportMessage, apply: moderation.insertReport }),
+  MuteUser: handler({ load: moderation.loadMute, decide: decideMuteUser, apply: moderation.applyMute }),
+  EndMute: handler({ load: moderation.loadEndMute, decide: decideEndMute, apply: moderation.endMute }),
+  DeleteAccount: handler({ load: moderation.loadDeleteAccount, decide: decideDeleteAccount, apply: moderation.deleteAccount }),
 };
 
 /**

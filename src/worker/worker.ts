@@ -268,6 +268,7 @@ export class Worker {
         continue; // expired unapplied: nobody waits for it any more
       }
       this.metrics.commandDone(command.type, outcome.outcome, outcome.applySeconds);
+      if (command.type === 'MuteUser' && outcome.outcome === 'ok' && outcome.events.length > 0) this.metrics.moderationMuted(command.payload.rule);
       if (outcome.rejected !== undefined) await this.setAside(record, partition, `command failed: ${outcome.rejected}`);
       for (const { key, channel, value } of outcome.events) events.push({ key, value, headers: withTraceHeaders({ [CHANNEL_HEADER]: channel }, span) });
       if (replyTo !== undefined) replies.push(this.replyRecord(replyTo, outcome.reply, record, span));
