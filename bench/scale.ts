@@ -62,6 +62,8 @@ const REPLY_PARTITIONS = 128;
 const WATCH = 'subscription($roomId: ID!) { roomMessages(roomId: $roomId) { body } }';
 const SEND = 'mutation($input: SendChatInput!) { sendChat(input: $input) { seq } }';
 const DRAIN_MS = 5_000;
+/** The most the drain waits. */
+const DRAIN_LIMIT_MS = 120_000;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -189,9 +191,17 @@ async function runMode(plan: ScalePlan, baseEnv: Record<string, string>, readSer
       );
     }
     await Promise.all(sends);
-    const drainUntil = Date.now() + DRAIN_MS;
-    while (delivery.length < total * members.length && Date.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 100));
-    const after = await Promise.all(gateways.map((g) => recordsRead(g.metrics)));
+    // Until every gateway has fetched all it will (a loaded machine lags): the counts stop moving for DRAIN_MS.
+    let after = await Promise.all(gateways.map((g) => recordsRead(g.metrics)));
+    const fetchedSum = (read: Record<string, number>[]) => read.reduce((n, r) => n + (r['messages.fetched'] ?? 0) + (r['replies.fetched'] ?? 0), 0);
+    const drainUntil = Date.now() + DRAIN_LIMIT_MS;
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < DRAIN_MS && Date.now() < drainUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const now = await Promise.all(gateways.map((g) => recordsRead(g.metrics)));
+      if (fetchedSum(now) !== fetchedSum(after)) quietSince = Date.now();
+      after = now;
+    }
     const cpuAfter = gateways.map((g) => cpuSeconds(g.proc.pid));
     const delta = (g: number, name: string) => (after[g][name] ?? 0) - (before[g][name] ?? 0);
     // Each chat's reply and event are delivered on exactly one gateway (its room's): their sums count the chats that went
