@@ -142,6 +142,7 @@ async function interleavedChatSteps(targets: ChatTarget[]): Promise<Step[]> {
       const step = await d.step(index);
       progress(`${d.t.target} ${step.mode}${step.offeredPerSec ? ` ${step.offeredPerSec}/s` : ''}: sendChat ${Math.round(step.sentPerSec)}/s, ` +
         `delivery p50 ${step.deliveryMs.p50} p99 ${step.deliveryMs.p99} ms, CPU ${JSON.stringify(step.cpuMsPerChat, (_k, v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v))}, load ${step.loadAverage?.toFixed(1)}`);
+      if (step.hopsMs) progress(`  hops (p50 / p99 ms): ${Object.entries(step.hopsMs).map(([hop, p]) => `${hop} ${p.p50} / ${p.p99}`).join('; ')}`);
       out.push(step);
     }
   }
