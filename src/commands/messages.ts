@@ -11,6 +11,8 @@ export interface SendChatState {
   /** The room's message with the command's clientMessageId, when there is one. */
   earlier: { message: MessageRecord; bookmarked: boolean } | null;
   now: string;
+  /** Members of the room (for Message.unreadBy: all but the sender have their marker below a new message); absent: not loaded. */
+  memberCount?: number;
 }
 
 export const decideSendChat: Decide<'SendChat', SendChatState, Appended> = ({ id, payload }, state) => {
@@ -30,6 +32,7 @@ export const decideSendChat: Decide<'SendChat', SendChatState, Appended> = ({ id
     clientMessageId,
     system: null,
     createdAt: state.now,
+    ...(state.memberCount === undefined ? {} : { unreadBy: state.memberCount - 1 }),
   };
   return { result: { message, bookmarked: false }, events: [messageEvent(message)], writes: { roomId, messages: [message] } };
 };

@@ -33,13 +33,22 @@ export function messageRecord(row: Row, sender: PublicUser | null): MessageRecor
     clientMessageId: (row.client_message_id as string | null) ?? null,
     system: (row.system as MessageRecord['system']) ?? null,
     createdAt: iso(row.created_at),
+    ...(row.unread_by == null ? {} : { unreadBy: Number(row.unread_by) }),
   };
 }
+
+/**
+ * Message.unreadBy of `m`: members other than the sender whose read marker is
+ * below it. Read with every message, so every place a Message is read has it
+ * (the room_members primary key starts with room_id).
+ */
+const UNREAD_BY = `(select count(*)::int from room_members um
+    where um.room_id = m.room_id and um.last_read_seq < m.seq and um.user_id is distinct from m.sender_id) as unread_by`;
 
 /** Selects a message with its sender's public columns prefixed `s_`, for messageWithSender. */
 export const MESSAGE_WITH_SENDER = `m.*, s.id as s_id, s.username as s_username, s.display_name as s_display_name,
   s.status_message as s_status_message, s.created_at as s_created_at, s.last_login_at as s_last_login_at,
-  s.last_logout_at as s_last_logout_at
+  s.last_logout_at as s_last_logout_at, ${UNREAD_BY}
   from messages m left join users s on s.id = m.sender_id`;
 
 export function messageWithSender(row: Row): MessageRecord {

@@ -2,7 +2,7 @@ import type { CommandEnvelope } from '../../contracts/commands';
 import type { BookmarkChange, BookmarkState, SendChatState } from '../../commands/messages';
 import { MESSAGE_WITH_SENDER, messageRecord, messageWithSender } from '../rows';
 import type { Tx } from '../transaction';
-import { publicUsers, roomView } from './common';
+import { memberCount, publicUsers, roomView } from './common';
 
 export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope<'SendChat'>, now: string): Promise<SendChatState> {
   const { roomId, clientMessageId } = payload;
@@ -18,7 +18,7 @@ export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope
     );
     if (first) earlier = { message: messageRecord(first, sender ?? null), bookmarked: Boolean(first.bookmarked) };
   }
-  return { room, sender: sender ?? null, earlier, now };
+  return { room, sender: sender ?? null, earlier, now, memberCount: earlier ? undefined : await memberCount(tx, roomId) };
 }
 
 export async function loadBookmark(tx: Tx, { actorId, payload }: CommandEnvelope<'Bookmark'>): Promise<BookmarkState> {
