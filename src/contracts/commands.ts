@@ -115,6 +115,8 @@ export const COMMANDS = {
     result: result<{ message: MessageRecord; bookmarked: boolean }>(),
     events: ['message'],
   }),
+  // Sent by the gateway where a user's last socket closed (or, for a gateway that died, by one of those alive): lastSeenAt.
+  RecordLastSeen: define({ actor: true, payload: { at: isoTime }, key: byActor, result: result<{ userId: string }>(), events: [] }),
   // Keyed by the user: it changes only their bookmarks.
   Bookmark: define({
     actor: true,

@@ -22,6 +22,8 @@ export interface PublicUser {
   createdAt: string;
   lastLoginAt: string | null;
   lastLogoutAt: string | null;
+  /** When the user's last connection closed (durable; shown to friends only); absent where it was not read. */
+  lastSeenAt?: string | null;
 }
 
 export interface AttachmentRecord {

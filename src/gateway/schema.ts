@@ -4,6 +4,7 @@ import { AccountResolver } from './resolvers/account';
 import { FriendResolver } from './resolvers/friends';
 import { MessageResolver } from './resolvers/messages';
 import { RoomResolver } from './resolvers/rooms';
+import { LiveResolver, PresenceResolver } from './resolvers/live';
 
 /**
  * type-graphql insists on a pubSub as soon as a schema has a subscription, even
@@ -21,7 +22,7 @@ const NO_TOPIC_PUBSUB = {
 
 export function buildChatSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AccountResolver, FriendResolver, RoomResolver, MessageResolver],
+    resolvers: [AccountResolver, FriendResolver, RoomResolver, MessageResolver, LiveResolver, PresenceResolver],
     pubSub: NO_TOPIC_PUBSUB,
     validate: false,
     emitSchemaFile: false,

@@ -21,6 +21,10 @@ import { ServiceUnavailableError, UserError, forbidden } from '../errors';
 import { CommandBus } from './command-bus';
 import { KafkaEvents } from '../live/kafka-events';
 import { EventRouter } from '../live/router';
+import { Presence } from '../live/presence';
+import { UserStreams } from '../live/user-streams';
+import { loadFriends, loadRoomMembers, loadRooms } from '../store/reads';
+import { TypingSignals } from './typing';
 import { Semaphore } from '../live/semaphore';
 import type { Logger } from '../log';
 import { GraphqlMetering } from '../observe/graphql';
@@ -89,10 +93,38 @@ export class Gateway {
     this.auth = new Authenticator(tokens, (tokenId) => isTokenRevoked(orm.em.fork(), tokenId));
     const subscriptionReads = subscriptionReadsOf(config);
     metrics.countWaitingSubscriptionReads(() => subscriptionReads.load.waiting);
+    const bus = new CommandBus(kafka, admin, config, log, metrics);
+    const live = new EventRouter(this.events, log, metrics, subscriptionReads);
+    const userStreams = new UserStreams(
+      live,
+      {
+        rooms: (userId, roomId) => loadRooms(orm.em.fork(), userId, roomId),
+        members: (roomId) => loadRoomMembers(orm.em.fork(), roomId),
+        friends: (userId) => loadFriends(orm.em.fork(), userId),
+      },
+      subscriptionReads,
+      log,
+    );
+    const presence = new Presence(
+      config.instanceId,
+      {
+        publish: (event) => this.events.publish(event),
+        changed: (userId) => userStreams.presenceChanged(userId),
+        lastSeen: (userId, at) =>
+          void bus
+            .send('RecordLastSeen', userId, { at: at.toISOString() })
+            .catch((err: Error) => log.warn('could not record when a user was last seen', { userId, err: err.message })),
+      },
+      log,
+    );
     this.services = {
       orm,
-      bus: new CommandBus(kafka, admin, config, log, metrics),
-      live: new EventRouter(this.events, log, metrics, subscriptionReads),
+      bus,
+      live,
+      userStreams,
+      presence,
+      publish: (event) => this.events.publish(event),
+      typing: new TypingSignals(),
       tokens,
       sendRate: new RateLimiter(config.sendRate),
       socialRate: socialRateLimiter(config.socialRatePerMinute),
@@ -125,8 +157,14 @@ export class Gateway {
     await this.events.start();
     // A logout on any gateway closes the sockets opened with that token here.
     await this.services.live.listen(SESSIONS_CHANNEL, (event) => {
-      if (event.type === 'session-ended') this.sockets.endSession(event.tokenId);
+      if (event.type === 'session-ended') {
+        // Its myEvents end first (completed), then its sockets close.
+        this.services.userStreams.endSession(event.tokenId);
+        this.sockets.endSession(event.tokenId);
+      }
+      if (event.type === 'account-deleted') this.services.userStreams.endUser(event.userId);
     });
+    await this.services.presence.start(this.services.live);
     const schema = await buildChatSchema();
     // A message over maxPayload closes the socket with 1009 (Message Too Big).
     const wsServer = new WebSocketServer({ server: this.httpServer, path: GRAPHQL_PATH, maxPayload: REQUEST_LIMITS.bodyBytesMax });
@@ -246,10 +284,16 @@ export class Gateway {
         onConnect: async (ctx) => {
           const { socket } = ctx.extra;
           try {
-            ctx.extra.viewer = await this.auth.authenticate(ctx.connectionParams?.authorization, (viewer) => {
+            const viewer = await this.auth.authenticate(ctx.connectionParams?.authorization, (viewer) => {
               // Over the user's cap the registry has closed it with 4429: refused before the revocation read.
               if (!this.sockets.track(viewer, socket)) throw forbidden('too many sockets for this user');
             });
+            ctx.extra.viewer = viewer;
+            // Online while at least one authenticated socket is open, on any gateway.
+            if (socket.readyState === socket.OPEN) {
+              this.services.presence.connected(viewer.userId);
+              socket.once('close', () => this.services.presence.disconnected(viewer.userId));
+            }
             return true;
           } catch (err) {
             if (err instanceof UserError) return false; // graphql-ws closes with CloseCode.Forbidden (a no-op if closed already)
@@ -300,6 +344,8 @@ export class Gateway {
     if (this.apollo) await this.apollo.stop();
     else if (this.httpServer.listening) await new Promise((resolve) => this.httpServer.close(resolve));
     this.services.live.closeStreams();
+    this.services.userStreams.closeAll();
+    await this.services.presence.stop();
     await this.events.stop();
     await this.services.bus.stop();
   }

@@ -68,6 +68,11 @@ export class MessageType {
   clientMessageId!: string | null;
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => Boolean, { description: 'Whether the viewer has bookmarked this message.' }) bookmarked!: boolean;
+  @Field(() => Int, {
+    description:
+      'How many members other than the sender have not read this message yet\n(their read marker is below its seq): the number a chat UI shows beside it.',
+  })
+  unreadBy!: number;
 
   static from({ message, bookmarked }: ViewedMessage): MessageType {
     return Object.assign(new MessageType(), {
@@ -75,6 +80,7 @@ export class MessageType {
       sender: message.sender ? UserType.from(message.sender) : null,
       createdAt: new Date(message.createdAt),
       bookmarked,
+      unreadBy: message.unreadBy ?? 0,
     });
   }
 }

@@ -6,6 +6,7 @@ import { CONSUMER_DEFAULTS, PRODUCER_CONFIG, deleteGroupQuietly } from '../kafka
 import { PeriodicCommits } from '../kafka/commits';
 import type { Metrics } from '../observe/metrics';
 import type { EventSource, SourceRecord } from './router';
+import { eventRoute, type ChatEvent } from '../contracts/records';
 
 /**
  * The events topic (chat.messages) as graphql-kafkajs-subscriptions reads it,
@@ -76,6 +77,13 @@ export class KafkaEvents implements EventSource {
   subscribe(channel: string, onRecord: (record: SourceRecord) => void): Promise<number> {
     if (!this.pubsub) return Promise.reject(new Error('the events topic is not being read (start() first)'));
     return this.pubsub.subscribe(channel, onRecord);
+  }
+
+  /** Produces an ephemeral event (typing, presence) by its route; the worker produces all the others. */
+  async publish(event: ChatEvent): Promise<void> {
+    if (!this.pubsub) throw new Error('the events topic is not being read (start() first)');
+    const { key, channel } = eventRoute(event);
+    await this.pubsub.publish(channel, JSON.stringify(event), {}, undefined, key);
   }
 
   unsubscribe(id: number): void {

@@ -41,6 +41,10 @@ export class User {
 
   @Property({ type: 'Date', nullable: true })
   lastLogoutAt: Date | null = null;
+
+  /** When the user's last graphql-ws connection closed (presence; written through RecordLastSeen). */
+  @Property({ type: 'Date', nullable: true })
+  lastSeenAt: Date | null = null;
 }
 
 /** One row per direction: friendship is mutual and both rows exist. */

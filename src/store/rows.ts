@@ -6,7 +6,7 @@ export type Row = Record<string, unknown>;
 export const iso = (v: unknown): string => (v instanceof Date ? v : new Date(String(v))).toISOString();
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
 
-export const USER_COLUMNS = 'id, username, display_name, status_message, created_at, last_login_at, last_logout_at';
+export const USER_COLUMNS = 'id, username, display_name, status_message, created_at, last_login_at, last_logout_at, last_seen_at';
 
 /** `prefix` reads the same columns aliased as `<prefix>id`, `<prefix>username`, ... (from a join). */
 export function publicUser(row: Row, prefix = ''): PublicUser {
@@ -18,6 +18,8 @@ export function publicUser(row: Row, prefix = ''): PublicUser {
     createdAt: iso(row[`${prefix}created_at`]),
     lastLoginAt: isoOrNull(row[`${prefix}last_login_at`]),
     lastLogoutAt: isoOrNull(row[`${prefix}last_logout_at`]),
+    // Read where the row has it (not with a message's sender).
+    ...(row[`${prefix}last_seen_at`] === undefined ? {} : { lastSeenAt: isoOrNull(row[`${prefix}last_seen_at`]) }),
   };
 }
 

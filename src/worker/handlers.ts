@@ -6,6 +6,8 @@ import * as friends from '../store/commands/friends';
 import * as messages from '../store/commands/messages';
 import * as rooms from '../store/commands/rooms';
 import type { Tx } from '../store/transaction';
+import * as presence from '../store/commands/presence';
+import { decideRecordLastSeen } from '../commands/presence';
 import { decideLogout, decideRecordLogin, decideSignUp, decideUpdateStatus } from '../commands/account';
 import type { Decide, Decision } from '../commands/decision';
 import { decideAddFriend, decideBlockUser, decideRemoveFriend, decideUnblockUser } from '../commands/friends';
@@ -43,6 +45,7 @@ const HANDLERS: { [T in CommandType]: Handler<T, any, any> } = {
   MarkRead: handler({ load: rooms.loadMarkRead, decide: decideMarkRead, apply: rooms.moveReadMarker }),
   SendChat: handler({ load: messages.loadSendChat, decide: decideSendChat, apply: appendMessages }),
   Bookmark: handler({ load: messages.loadBookmark, decide: decideBookmark, apply: messages.setBookmark }),
+  RecordLastSeen: handler({ load: nothingToLoad, decide: decideRecordLastSeen, apply: presence.recordLastSeen }),
 };
 
 /**
