@@ -16,7 +16,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Admin, Kafka } from 'kafkajs';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
-import { SESSIONS_CHANNEL } from '../contracts/records';
+import { SESSIONS_CHANNEL, type ChatEvent } from '../contracts/records';
 import { ServiceUnavailableError, UserError, forbidden } from '../errors';
 import { CommandBus } from './command-bus';
 import { KafkaEvents } from '../live/kafka-events';
@@ -143,6 +143,16 @@ export class Gateway {
 
   get openSubscriptions(): number {
     return this.services.live.openStreams;
+  }
+
+  /** myEvents subscriptions set up here (for tests). */
+  get openUserStreams(): number {
+    return this.services.userStreams.openSubscriptions;
+  }
+
+  /** Produces an ephemeral event as this gateway would (for tests that stand in for another producer). */
+  publishEvent(event: ChatEvent): Promise<void> {
+    return this.services.publish(event);
   }
 
   /** graphql-ws sockets open now, but those the gateway has closed and waits to see go (for tests). */
@@ -341,6 +351,7 @@ export class Gateway {
   /** Stops accepting, lets in-flight requests finish, closes sockets with 1001, leaves its consumer groups. */
   async stop(): Promise<void> {
     clearInterval(this.unreadChecks);
+    this.services.presence.leave();
     if (this.apollo) await this.apollo.stop();
     else if (this.httpServer.listening) await new Promise((resolve) => this.httpServer.close(resolve));
     this.services.live.closeStreams();

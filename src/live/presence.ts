@@ -43,6 +43,8 @@ export class Presence {
   private timer: NodeJS.Timeout | undefined;
   private lastBeat = 0;
   private unlisten: (() => void) | null = null;
+  /** This gateway is stopping: the others record when its users went (from its final heartbeat). */
+  private leaving = false;
 
   constructor(
     private readonly gatewayId: string,
@@ -58,6 +60,11 @@ export class Presence {
     this.timer = setInterval(() => this.tick(), EXPIRY_CHECK_MS);
     this.timer.unref();
     this.beat();
+  }
+
+  /** The gateway begins to stop: its sockets close next, and its command bus goes with it. */
+  leave(): void {
+    this.leaving = true;
   }
 
   /** Says goodbye: this gateway's users are offline now, not at the expiry. */
@@ -101,7 +108,7 @@ export class Presence {
     }
     this.local.delete(userId);
     // The last socket here: this gateway records when the user was last seen (they may be online elsewhere still).
-    this.hooks.lastSeen(userId, new Date(this.now()));
+    if (!this.leaving) this.hooks.lastSeen(userId, new Date(this.now()));
     this.recompute(userId, false);
     this.beat();
   }
@@ -112,7 +119,9 @@ export class Presence {
     const users = new Set(event.userIds);
     if (event.final) this.remotes.delete(event.gatewayId);
     else this.remotes.set(event.gatewayId, { users, heardAt: this.now() });
-    for (const userId of new Set([...before, ...users])) this.recompute(userId, false);
+    // A gateway that stopped said goodbye instead of recording its users' going: one of those alive does.
+    const record = event.final && this.isRecorder();
+    for (const userId of new Set([...before, ...users])) this.recompute(userId, record);
   }
 
   private tick(): void {
@@ -122,12 +131,17 @@ export class Presence {
       this.remotes.delete(gatewayId);
       this.log.info('a gateway stopped heartbeating: its users are offline', { gatewayId, users: remote.users.size });
       // One gateway records the departed users' lastSeenAt: the first of those alive, by id.
-      const recorder = [this.gatewayId, ...this.remotes.keys()].sort()[0] === this.gatewayId;
+      const recorder = this.isRecorder();
       for (const userId of remote.users) this.recompute(userId, recorder);
     }
     if (now - this.lastBeat >= PRESENCE_HEARTBEAT_MS) this.beat();
     // Kept only until the store surely has it, so the map stays small.
     for (const [userId, at] of this.wentAt) if (now - at > 4 * PRESENCE_EXPIRY_MS) this.wentAt.delete(userId);
+  }
+
+  /** Whether this gateway records the going of another gateway's users: the first of those alive, by id. */
+  private isRecorder(): boolean {
+    return !this.leaving && [this.gatewayId, ...this.remotes.keys()].sort()[0] === this.gatewayId;
   }
 
   /** Whether `userId` is online now; a change is told (and, with `record`, stored as lastSeenAt when they went). */

@@ -73,6 +73,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
 interface Subscriber {
   stream: LiveQueue<UserItem>;
   tokenId: string;
+  counted?: boolean;
 }
 
 /** One user's state on this gateway, shared by all of their myEvents subscriptions here. */
@@ -106,6 +107,8 @@ interface Follow {
 export class UserStreams {
   private readonly users = new Map<string, UserState>();
   private readonly follows = new Map<string, Follow>();
+  /** myEvents subscriptions that are listening (for tests and metrics). */
+  private listening = 0;
 
   constructor(
     private readonly router: EventRouter,
@@ -133,6 +136,10 @@ export class UserStreams {
       subscriber.stream.close();
       throw err;
     }
+    if (user.subscribers.has(subscriber)) {
+      this.listening++;
+      subscriber.counted = true;
+    }
     return subscriber.stream;
   }
 
@@ -145,6 +152,11 @@ export class UserStreams {
   /** Users with a myEvents stream here (for tests). */
   get openUsers(): number {
     return this.users.size;
+  }
+
+  /** myEvents subscriptions set up and listening here. */
+  get openSubscriptions(): number {
+    return this.listening;
   }
 
   /** A logout: the streams opened with that token end. */
@@ -190,6 +202,7 @@ export class UserStreams {
 
   private detach(user: UserState, subscriber: Subscriber): void {
     user.subscribers.delete(subscriber);
+    if (subscriber.counted) this.listening--;
     if (user.subscribers.size === 0) this.drop(user);
   }
 
