@@ -15,14 +15,17 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n  }\n": typeof types.ChatMessageFragmentDoc,
+    "\n  subscription RoomEvents($roomId: ID!, $afterSeq: Int) {\n    roomEvents(roomId: $roomId, afterSeq: $afterSeq) {\n      __typename\n      ... on MessageAdded { message { ...ChatMessage } }\n      ... on MessageChanged { message { ...ChatMessage } }\n      ... on ReadMarkerMoved { user { id } lastReadSeq previousReadSeq }\n      ... on TypingChanged { user { id displayName } typing }\n    }\n  }\n": typeof types.RoomEventsDocument,
+    "\n  subscription MyEvents {\n    myEvents {\n      __typename\n      ... on RoomChanged { room { id name lastSeq unreadCount members { id username } } }\n      ... on RoomRemoved { roomId }\n      ... on FriendChanged { user { id username displayName online } friend }\n      ... on PresenceChanged { user { id online } }\n      ... on AccountNotice { kind message until }\n    }\n  }\n": typeof types.MyEventsDocument,
+    "\n  mutation SetTyping($roomId: ID!, $typing: Boolean!) {\n    setTyping(roomId: $roomId, typing: $typing)\n  }\n": typeof types.SetTypingDocument,
+    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n    unreadBy\n  }\n": typeof types.ChatMessageFragmentDoc,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { token user { id username displayName } }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation LogIn($username: String!, $password: String!) {\n    login(username: $username, password: $password) { token user { id username displayName } }\n  }\n": typeof types.LogInDocument,
     "\n  query Me {\n    me { id username displayName }\n  }\n": typeof types.MeDocument,
     "\n  mutation LogOut {\n    logout\n  }\n": typeof types.LogOutDocument,
     "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 10) { id username displayName }\n  }\n": typeof types.SearchUsersDocument,
     "\n  mutation AddFriend($userId: ID!) {\n    addFriend(userId: $userId) { id }\n  }\n": typeof types.AddFriendDocument,
-    "\n  query Sidebar {\n    friends(first: 100) { id username displayName }\n    rooms(first: 20) { id name unreadCount members { id username } }\n  }\n": typeof types.SidebarDocument,
+    "\n  query Sidebar {\n    friends(first: 100) { id username displayName online }\n    rooms(first: 20) { id name lastSeq unreadCount members { id username } }\n  }\n": typeof types.SidebarDocument,
     "\n  mutation CreateRoom($name: String, $memberIds: [ID!]!) {\n    createRoom(name: $name, memberIds: $memberIds) { id name }\n  }\n": typeof types.CreateRoomDocument,
     "\n  query RoomHistory($roomId: ID!, $last: Int!, $before: String) {\n    messages(roomId: $roomId, last: $last, before: $before) {\n      edges { node { ...ChatMessage } }\n      pageInfo { hasPreviousPage startCursor }\n    }\n  }\n": typeof types.RoomHistoryDocument,
     "\n  mutation SendChat($input: SendChatInput!) {\n    sendChat(input: $input) { id seq }\n  }\n": typeof types.SendChatDocument,
@@ -30,14 +33,17 @@ type Documents = {
     "\n  subscription RoomMessages($roomId: ID!, $afterSeq: Int) {\n    roomMessages(roomId: $roomId, afterSeq: $afterSeq) { ...ChatMessage }\n  }\n": typeof types.RoomMessagesDocument,
 };
 const documents: Documents = {
-    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n  }\n": types.ChatMessageFragmentDoc,
+    "\n  subscription RoomEvents($roomId: ID!, $afterSeq: Int) {\n    roomEvents(roomId: $roomId, afterSeq: $afterSeq) {\n      __typename\n      ... on MessageAdded { message { ...ChatMessage } }\n      ... on MessageChanged { message { ...ChatMessage } }\n      ... on ReadMarkerMoved { user { id } lastReadSeq previousReadSeq }\n      ... on TypingChanged { user { id displayName } typing }\n    }\n  }\n": types.RoomEventsDocument,
+    "\n  subscription MyEvents {\n    myEvents {\n      __typename\n      ... on RoomChanged { room { id name lastSeq unreadCount members { id username } } }\n      ... on RoomRemoved { roomId }\n      ... on FriendChanged { user { id username displayName online } friend }\n      ... on PresenceChanged { user { id online } }\n      ... on AccountNotice { kind message until }\n    }\n  }\n": types.MyEventsDocument,
+    "\n  mutation SetTyping($roomId: ID!, $typing: Boolean!) {\n    setTyping(roomId: $roomId, typing: $typing)\n  }\n": types.SetTypingDocument,
+    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n    unreadBy\n  }\n": types.ChatMessageFragmentDoc,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { token user { id username displayName } }\n  }\n": types.SignUpDocument,
     "\n  mutation LogIn($username: String!, $password: String!) {\n    login(username: $username, password: $password) { token user { id username displayName } }\n  }\n": types.LogInDocument,
     "\n  query Me {\n    me { id username displayName }\n  }\n": types.MeDocument,
     "\n  mutation LogOut {\n    logout\n  }\n": types.LogOutDocument,
     "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 10) { id username displayName }\n  }\n": types.SearchUsersDocument,
     "\n  mutation AddFriend($userId: ID!) {\n    addFriend(userId: $userId) { id }\n  }\n": types.AddFriendDocument,
-    "\n  query Sidebar {\n    friends(first: 100) { id username displayName }\n    rooms(first: 20) { id name unreadCount members { id username } }\n  }\n": types.SidebarDocument,
+    "\n  query Sidebar {\n    friends(first: 100) { id username displayName online }\n    rooms(first: 20) { id name lastSeq unreadCount members { id username } }\n  }\n": types.SidebarDocument,
     "\n  mutation CreateRoom($name: String, $memberIds: [ID!]!) {\n    createRoom(name: $name, memberIds: $memberIds) { id name }\n  }\n": types.CreateRoomDocument,
     "\n  query RoomHistory($roomId: ID!, $last: Int!, $before: String) {\n    messages(roomId: $roomId, last: $last, before: $before) {\n      edges { node { ...ChatMessage } }\n      pageInfo { hasPreviousPage startCursor }\n    }\n  }\n": types.RoomHistoryDocument,
     "\n  mutation SendChat($input: SendChatInput!) {\n    sendChat(input: $input) { id seq }\n  }\n": types.SendChatDocument,
@@ -48,7 +54,19 @@ const documents: Documents = {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n  }\n"): typeof import('./graphql').ChatMessageFragmentDoc;
+export function graphql(source: "\n  subscription RoomEvents($roomId: ID!, $afterSeq: Int) {\n    roomEvents(roomId: $roomId, afterSeq: $afterSeq) {\n      __typename\n      ... on MessageAdded { message { ...ChatMessage } }\n      ... on MessageChanged { message { ...ChatMessage } }\n      ... on ReadMarkerMoved { user { id } lastReadSeq previousReadSeq }\n      ... on TypingChanged { user { id displayName } typing }\n    }\n  }\n"): typeof import('./graphql').RoomEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription MyEvents {\n    myEvents {\n      __typename\n      ... on RoomChanged { room { id name lastSeq unreadCount members { id username } } }\n      ... on RoomRemoved { roomId }\n      ... on FriendChanged { user { id username displayName online } friend }\n      ... on PresenceChanged { user { id online } }\n      ... on AccountNotice { kind message until }\n    }\n  }\n"): typeof import('./graphql').MyEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetTyping($roomId: ID!, $typing: Boolean!) {\n    setTyping(roomId: $roomId, typing: $typing)\n  }\n"): typeof import('./graphql').SetTypingDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name url size }\n    unreadBy\n  }\n"): typeof import('./graphql').ChatMessageFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -76,7 +94,7 @@ export function graphql(source: "\n  mutation AddFriend($userId: ID!) {\n    add
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Sidebar {\n    friends(first: 100) { id username displayName }\n    rooms(first: 20) { id name unreadCount members { id username } }\n  }\n"): typeof import('./graphql').SidebarDocument;
+export function graphql(source: "\n  query Sidebar {\n    friends(first: 100) { id username displayName online }\n    rooms(first: 20) { id name lastSeq unreadCount members { id username } }\n  }\n"): typeof import('./graphql').SidebarDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

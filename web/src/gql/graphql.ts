@@ -17,6 +17,11 @@ export type MessageKind =
   | 'SYSTEM'
   | 'TEXT';
 
+export type NoticeKind =
+  /** The moderation observer muted the viewer until `until`. */
+  | 'MUTED'
+  | 'UNMUTED';
+
 export type SendChatInput = {
   /** Makes it a FILE message. */
   attachment?: AttachmentInput | null | undefined;
@@ -38,7 +43,39 @@ export type SignUpInput = {
   username: string;
 };
 
-export type ChatMessageFragment = { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, url: string, size: number } | null };
+export type RoomEventsSubscriptionVariables = Exact<{
+  roomId: string | number;
+  afterSeq?: number | null | undefined;
+}>;
+
+
+export type RoomEventsSubscription = { roomEvents:
+    | { __typename: 'MessageAdded', message: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, unreadBy: number, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, url: string, size: number } | null } }
+    | { __typename: 'MessageChanged', message: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, unreadBy: number, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, url: string, size: number } | null } }
+    | { __typename: 'ReadMarkerMoved', lastReadSeq: number, previousReadSeq: number, user: { id: string } }
+    | { __typename: 'TypingChanged', typing: boolean, user: { id: string, displayName: string } }
+   };
+
+export type MyEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyEventsSubscription = { myEvents:
+    | { __typename: 'AccountNotice', kind: NoticeKind, message: string, until: string | null }
+    | { __typename: 'FriendChanged', friend: boolean, user: { id: string, username: string, displayName: string, online: boolean } }
+    | { __typename: 'PresenceChanged', user: { id: string, online: boolean } }
+    | { __typename: 'RoomChanged', room: { id: string, name: string, lastSeq: number, unreadCount: number, members: Array<{ id: string, username: string }> } }
+    | { __typename: 'RoomRemoved', roomId: string }
+   };
+
+export type SetTypingMutationVariables = Exact<{
+  roomId: string | number;
+  typing: boolean;
+}>;
+
+
+export type SetTypingMutation = { setTyping: boolean };
+
+export type ChatMessageFragment = { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, unreadBy: number, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, url: string, size: number } | null };
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -82,7 +119,7 @@ export type AddFriendMutation = { addFriend: { id: string } };
 export type SidebarQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SidebarQuery = { friends: Array<{ id: string, username: string, displayName: string }>, rooms: Array<{ id: string, name: string, unreadCount: number, members: Array<{ id: string, username: string }> }> };
+export type SidebarQuery = { friends: Array<{ id: string, username: string, displayName: string, online: boolean }>, rooms: Array<{ id: string, name: string, lastSeq: number, unreadCount: number, members: Array<{ id: string, username: string }> }> };
 
 export type CreateRoomMutationVariables = Exact<{
   name?: string | null | undefined;
@@ -99,7 +136,7 @@ export type RoomHistoryQueryVariables = Exact<{
 }>;
 
 
-export type RoomHistoryQuery = { messages: { edges: Array<{ node: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, url: string, size: number } | null } }>, pageInfo: { hasPreviousPage: boolean, startCursor: string | null } } };
+export type RoomHistoryQuery = { messages: { edges: Array<{ node: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, unreadBy: number, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, url: string, size: number } | null } }>, pageInfo: { hasPreviousPage: boolean, startCursor: string | null } } };
 
 export type SendChatMutationVariables = Exact<{
   input: SendChatInput;
@@ -122,7 +159,7 @@ export type RoomMessagesSubscriptionVariables = Exact<{
 }>;
 
 
-export type RoomMessagesSubscription = { roomMessages: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, url: string, size: number } | null } };
+export type RoomMessagesSubscription = { roomMessages: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, unreadBy: number, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, url: string, size: number } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -159,8 +196,104 @@ export const ChatMessageFragmentDoc = new TypedDocumentString(`
     url
     size
   }
+  unreadBy
 }
     `, {"fragmentName":"ChatMessage"}) as unknown as TypedDocumentString<ChatMessageFragment, unknown>;
+export const RoomEventsDocument = new TypedDocumentString(`
+    subscription RoomEvents($roomId: ID!, $afterSeq: Int) {
+  roomEvents(roomId: $roomId, afterSeq: $afterSeq) {
+    __typename
+    ... on MessageAdded {
+      message {
+        ...ChatMessage
+      }
+    }
+    ... on MessageChanged {
+      message {
+        ...ChatMessage
+      }
+    }
+    ... on ReadMarkerMoved {
+      user {
+        id
+      }
+      lastReadSeq
+      previousReadSeq
+    }
+    ... on TypingChanged {
+      user {
+        id
+        displayName
+      }
+      typing
+    }
+  }
+}
+    fragment ChatMessage on Message {
+  id
+  seq
+  kind
+  body
+  createdAt
+  sender {
+    id
+    username
+    displayName
+  }
+  attachment {
+    name
+    url
+    size
+  }
+  unreadBy
+}`) as unknown as TypedDocumentString<RoomEventsSubscription, RoomEventsSubscriptionVariables>;
+export const MyEventsDocument = new TypedDocumentString(`
+    subscription MyEvents {
+  myEvents {
+    __typename
+    ... on RoomChanged {
+      room {
+        id
+        name
+        lastSeq
+        unreadCount
+        members {
+          id
+          username
+        }
+      }
+    }
+    ... on RoomRemoved {
+      roomId
+    }
+    ... on FriendChanged {
+      user {
+        id
+        username
+        displayName
+        online
+      }
+      friend
+    }
+    ... on PresenceChanged {
+      user {
+        id
+        online
+      }
+    }
+    ... on AccountNotice {
+      kind
+      message
+      until
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MyEventsSubscription, MyEventsSubscriptionVariables>;
+export const SetTypingDocument = new TypedDocumentString(`
+    mutation SetTyping($roomId: ID!, $typing: Boolean!) {
+  setTyping(roomId: $roomId, typing: $typing)
+}
+    `) as unknown as TypedDocumentString<SetTypingMutation, SetTypingMutationVariables>;
 export const SignUpDocument = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {
@@ -221,10 +354,12 @@ export const SidebarDocument = new TypedDocumentString(`
     id
     username
     displayName
+    online
   }
   rooms(first: 20) {
     id
     name
+    lastSeq
     unreadCount
     members {
       id
@@ -271,6 +406,7 @@ export const RoomHistoryDocument = new TypedDocumentString(`
     url
     size
   }
+  unreadBy
 }`) as unknown as TypedDocumentString<RoomHistoryQuery, RoomHistoryQueryVariables>;
 export const SendChatDocument = new TypedDocumentString(`
     mutation SendChat($input: SendChatInput!) {
@@ -310,4 +446,5 @@ export const RoomMessagesDocument = new TypedDocumentString(`
     url
     size
   }
+  unreadBy
 }`) as unknown as TypedDocumentString<RoomMessagesSubscription, RoomMessagesSubscriptionVariables>;
