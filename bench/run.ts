@@ -22,6 +22,7 @@ import { cpuTotal, percentiles, renderMarkdown, writeReport, type BenchResults, 
 import { describeUploadBench, uploadBench } from './uploads';
 import { lifecycleTargets, reactionThroughput, searchReads } from './message-lifecycle';
 import { moderationBench } from './moderation';
+import { liveBench } from './live';
 
 /**
  * `npm run bench`: starts a Kafka broker, a fresh PostgreSQL database, the
@@ -466,6 +467,8 @@ async function main(): Promise<void> {
     progress('search and reactions');
     results.lifecycle = { search: await searchReads(gateway.url, db.url), throughput: await reactionThroughput(gateway.url, memory.url, LOAD.senders, LOAD.stepSeconds) };
     results.targets.push(...lifecycleTargets(results.lifecycle));
+    // Issue 15: roomEvents + myEvents + typing beside roomMessages alone, and their idle memory.
+    results.targets.push(...(await liveBench({ gatewayUrl: gateway.url, env, quick: QUICK, progress })).targets);
     if (QUICK) {
       // A smoke run: shown, not recorded; BENCHMARKS.md holds full runs only.
       process.stdout.write(`${renderMarkdown(results, 'bench/results/latest.svg')}\n`);

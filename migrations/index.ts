@@ -6,6 +6,7 @@ import { Migration20261202060000_messages_key_leads_with_room } from './Migratio
 import { Migration20261202040000_uploads } from './Migration20261202040000_uploads';
 import { Migration20261202020000_message_lifecycle } from './Migration20261202020000_message_lifecycle';
 import { Migration20261202030000_moderation } from './Migration20261202030000_moderation';
+import { Migration20261202010000_last_seen } from './Migration20261202010000_last_seen';
 
 /** Every migration in order; listed explicitly so compiled and ts-jest runs find the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202040000_uploads', class: Migration20261202040000_uploads },
   { name: 'Migration20261202020000_message_lifecycle', class: Migration20261202020000_message_lifecycle },
   { name: 'Migration20261202030000_moderation', class: Migration20261202030000_moderation },
+  { name: 'Migration20261202010000_last_seen', class: Migration20261202010000_last_seen },
 ];

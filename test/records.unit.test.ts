@@ -53,6 +53,7 @@ test('each command is keyed by what must stay in order: a room by its room, an a
   const roomId = valid.payload.roomId;
   const userId = valid.actorId;
   expect(COMMAND_TYPES).toHaveLength(18);
+  expect(COMMAND_TYPES).toHaveLength(15);
   expect(commandKey('SendChat', userId, valid.payload)).toBe(roomId);
   expect(commandKey('MarkRead', userId, { roomId, seq: 1 })).toBe(roomId);
   expect(commandKey('SignUp', null, { userId, username: 'a', passwordHash: 'h', displayName: 'A', email: null })).toBe(userId);

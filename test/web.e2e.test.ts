@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildWebUi } from '../web/build';
-import { SEND_CHAT, gqlOk, range, roomOfTwo, serviceForThisFile, waitFor, type TestUser } from './support';
+import { SEND_CHAT, befriend, createRoom, gqlOk, range, roomOfTwo, serviceForThisFile, signUp, waitFor, type TestUser } from './support';
 import { TcpProxy } from './tcp-proxy';
 
 /** Debian's Chromium: playwright-core drives it and downloads no browser of its own. */
@@ -139,6 +139,45 @@ test('two people sign up, befriend, share a room and chat live; the room shows a
   await pageA.screenshot({ path: join(ARTIFACTS, 'web-ui.png') });
 });
 
+test('live, without polling or reload: a new room appears in the other list, each sees the other typing, the unread number beside a message goes from 1 to 0', async () => {
+  const alice = await signUp(url(), 'alice');
+  const bob = await signUp(url(), 'bob');
+  await befriend(url(), alice, bob);
+  const pageA = await openUi();
+  const pageB = await openUi();
+  await enter(pageA, alice.username, 'Log in');
+  await enter(pageB, bob.username, 'Log in');
+  // Both pages hold myEvents; then a room is made elsewhere (through the API, as from another device).
+  await waitFor('both pages on myEvents', () => service.gateways[0].gateway!.openUserStreams >= 2);
+  const name = uniqueName('live');
+  await createRoom(url(), alice, [bob], name);
+  await roomButton(pageB, name).waitFor();
+  await roomButton(pageA, name).waitFor();
+
+  // Alice writes while Bob has not opened the room: one member has not read it.
+  await roomButton(pageA, name).click();
+  await send(pageA, 'read me');
+  const number = pageA.locator('#message-list li', { hasText: 'read me' }).locator('.unread-by');
+  await number.getByText('1', { exact: true }).waitFor();
+  await roomButton(pageB, name).locator('.badge').getByText('1', { exact: true }).waitFor();
+  // Bob opens it, which reads it: Alice's number goes from 1 to nothing.
+  await roomButton(pageB, name).click();
+  await message(pageB, 'read me').waitFor();
+  await waitFor('the unread number to fall to 0', async () => (await number.getAttribute('data-count')) === '0');
+  expect(await number.textContent()).toBe('');
+
+  // Typing, both ways; sending ends it.
+  await pageB.getByLabel('Message').pressSequentially('hel');
+  await pageA.locator('#typing').getByText('bob is typing…').waitFor();
+  await pageA.getByLabel('Message').pressSequentially('hi');
+  await pageB.locator('#typing').getByText('alice is typing…').waitFor();
+  await pageB.getByRole('button', { name: 'Send', exact: true }).click();
+  await message(pageA, 'hel').waitFor();
+  await waitFor('the typing line to clear', async () => (await pageA.locator('#typing').textContent()) === '');
+  // Bob's friend Alice is shown online.
+  await pageB.locator('#friends li', { hasText: `@${alice.username}` }).locator('.dot.online').waitFor();
+});
+
 test('the room view scrolls back through history, an older page at a time', async () => {
   const { alice, bob, roomId } = await roomOfTwo(url());
   // More than the UI's page of 30, from both, so neither runs into the send rate limit.
@@ -168,7 +207,8 @@ test('after the connection drops, the room resumes from the last message shown: 
     page.on('websocket', (ws) =>
       ws.on('framesent', ({ payload }) => {
         const frame = JSON.parse(String(payload));
-        if (frame.type === 'subscribe') subscribedAfter.push(frame.payload.variables.afterSeq);
+        // The room's subscriptions (myEvents has no variables).
+        if (frame.type === 'subscribe' && frame.payload.variables?.roomId) subscribedAfter.push(frame.payload.variables.afterSeq);
       }),
     );
     await enter(page, bob.username, 'Log in');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CommandEnvelope, CommandEvent, CommandResults, CommandType } from '../contracts/commands';
-import { RECORD_VERSION, type MessageEvent, type MessageRecord, type SystemEventRecord } from '../contracts/records';
+import { RECORD_VERSION, type MessageEvent, type MessageRecord, type RoomJoinedEvent, type SystemEventRecord } from '../contracts/records';
 import { forbidden, notFound, type UserError } from '../errors';
 
 /**
@@ -55,4 +55,6 @@ export function systemMessage(
 }
 
 export const messageEvent = (message: MessageRecord): MessageEvent => ({ v: RECORD_VERSION, type: 'message', message });
+
+export const roomJoinedEvent = (roomId: string, userId: string): RoomJoinedEvent => ({ v: RECORD_VERSION, type: 'room-joined', userId, roomId });
 

@@ -1,3 +1,4 @@
+import { RECORD_VERSION, type FriendChangedEvent, type PublicUser } from '../contracts/records';
 import { badInput, forbidden, notFound, type UserError } from '../errors';
 import { LIMITS } from '../rules';
 import type { Decide } from './decision';
@@ -16,6 +17,19 @@ export interface FriendState {
   blockedByOther: boolean;
   actorFriendCount: number;
   otherFriendCount: number;
+  /** Both users (for FriendChanged); absent: not loaded, no events. */
+  actor?: PublicUser | null;
+  other?: PublicUser | null;
+}
+
+/** FriendChanged to both users (each one's myEvents), when both were loaded. */
+function friendChanged(state: { actor?: PublicUser | null; other?: PublicUser | null }, isFriend: boolean): FriendChangedEvent[] {
+  const { actor, other } = state;
+  if (!actor || !other) return [];
+  return [
+    { v: RECORD_VERSION, type: 'friend-changed', userId: actor.id, friend: other, isFriend },
+    { v: RECORD_VERSION, type: 'friend-changed', userId: other.id, friend: actor, isFriend },
+  ];
 }
 export interface Friendship {
   userId: string;
@@ -43,18 +57,26 @@ export const decideAddFriend: Decide<'AddFriend', FriendState, Friendship> = ({ 
   const max = LIMITS.friendsMax;
   if (state.actorFriendCount >= max) return badInput(`you have ${max} friends, the most allowed; remove one first`);
   if (state.otherFriendCount >= max) return badInput(`this user has ${max} friends, the most allowed`);
-  return { result: { friendId }, events: [], writes: { userId, friendId } };
+  return { result: { friendId }, events: friendChanged(state, true), writes: { userId, friendId } };
 };
 
 /** Both directions end; removing someone who is not a friend changes nothing. Shared rooms stay. */
 export const decideRemoveFriend: Decide<'RemoveFriend', FriendState, Friendship> = ({ actorId: userId, payload: { friendId } }, state) =>
-  refuse(userId, friendId, state) ?? { result: { friendId }, events: [], writes: { userId, friendId } };
+  refuse(userId, friendId, state) ?? {
+    result: { friendId },
+    events: state.alreadyFriends ? friendChanged(state, false) : [],
+    writes: { userId, friendId },
+  };
 
 export interface BlockState {
   userExists: boolean;
   alreadyBlocked: boolean;
   /** How many users the actor has blocked. */
   blockCount: number;
+  /** Whether the two were friends (the block ends it: FriendChanged to both), and both users; absent: not loaded. */
+  wereFriends?: boolean;
+  actor?: PublicUser | null;
+  other?: PublicUser | null;
 }
 export interface Block {
   userId: string;
@@ -73,7 +95,7 @@ export const decideBlockUser: Decide<'BlockUser', BlockState, Block> = ({ actorI
   if (refused) return refused;
   if (state.alreadyBlocked) return { result: { userId }, events: [], writes: null };
   if (state.blockCount >= LIMITS.blocksMax) return badInput(`you have blocked ${LIMITS.blocksMax} users, the most allowed; unblock one first`);
-  return { result: { userId }, events: [], writes: { userId: actorId, blockedId: userId } };
+  return { result: { userId }, events: state.wereFriends ? friendChanged(state, false) : [], writes: { userId: actorId, blockedId: userId } };
 };
 
 export interface UnblockState {

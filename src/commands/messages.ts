@@ -28,6 +28,8 @@ export interface SendChatState {
   upload?: UploadView | null;
   /** The message named by replyToId as it is now (any room's: the decision checks), null when none has that id. */
   replyTo?: MessageRecord | null;
+  /** Members of the room (for Message.unreadBy: all but the sender have their marker below a new message); absent: not loaded. */
+  memberCount?: number;
 }
 
 /** What sendChat writes: the message, and the upload it binds to the room, if any. */
@@ -77,6 +79,7 @@ export const decideSendChat: Decide<'SendChat', SendChatState, SendChatWrites> =
     system: null,
     createdAt: state.now,
     ...newMessageFields(replyToId !== null ? state.replyTo! : null),
+    ...(state.memberCount === undefined ? {} : { unreadBy: state.memberCount - 1 }),
   };
   return { result: { message, bookmarked: false }, events: [messageEvent(message)], writes: { roomId, messages: [message], ...(uploadId === null ? {} : { uploadId }) } };
 };

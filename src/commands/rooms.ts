@@ -1,7 +1,7 @@
-import type { MessageRecord, PublicUser } from '../contracts/records';
+import { RECORD_VERSION, type MessageRecord, type PublicUser } from '../contracts/records';
 import { badInput, forbidden, type UserError } from '../errors';
 import { LIMITS } from '../rules';
-import { messageEvent, messageId, refuseNonMember, systemMessage, type Decide, type RoomView } from './decision';
+import { messageEvent, messageId, refuseNonMember, roomJoinedEvent, systemMessage, type Decide, type RoomView } from './decision';
 
 export interface CreateRoomState {
   /**
@@ -27,10 +27,11 @@ export const decideCreateRoom: Decide<'CreateRoom', CreateRoomState, NewRoom> = 
   if (!others.every((id) => friends.has(id))) return forbidden('only your friends can be added to a room');
   const full = refuseRoomsOver([creatorId, ...others], state.roomCounts, creatorId);
   if (full) return full;
+  const memberIds = [creatorId, ...others];
   return {
     result: { roomId: payload.roomId },
-    events: [],
-    writes: { roomId: payload.roomId, name: payload.name, memberIds: [creatorId, ...others] },
+    events: memberIds.map((userId) => roomJoinedEvent(payload.roomId, userId)),
+    writes: { roomId: payload.roomId, name: payload.name, memberIds },
   };
 };
 
@@ -91,8 +92,10 @@ export const decideInviteToRoom: Decide<'InviteToRoom', InviteState, Invitation>
   if (full) return full;
   const users = new Map(state.users.map((user) => [user.id, user]));
   const inviter = users.get(inviterId)?.displayName;
-  const messages = joining.map((userId, i) =>
-    systemMessage(
+  // Every member's marker, the newcomers' included, is below these messages; nobody sends them.
+  const unreadBy = current.size + joining.length;
+  const messages = joining.map((userId, i) => ({
+    ...systemMessage(
       messageId(id, i),
       roomId,
       lastSeq + i + 1,
@@ -100,10 +103,11 @@ export const decideInviteToRoom: Decide<'InviteToRoom', InviteState, Invitation>
       { event: 'INVITED', userId, byUserId: inviterId },
       state.now,
     ),
-  );
+    unreadBy,
+  }));
   return {
     result: { roomId },
-    events: messages.map(messageEvent),
+    events: [...messages.map(messageEvent), ...joining.map((userId) => roomJoinedEvent(roomId, userId))],
     writes: { roomId, messages, newMembers: joining.map((userId) => ({ userId, lastReadSeq: lastSeq })) },
   };
 };
@@ -113,6 +117,8 @@ export interface LeaveState {
   room: RoomView | null;
   leaver: PublicUser | null;
   now: string;
+  /** Members before the leaver goes (for Message.unreadBy); absent: not loaded. */
+  memberCount?: number;
 }
 export interface Departure extends Appended {
   userId: string;
@@ -130,11 +136,15 @@ export const decideLeaveRoom: Decide<'LeaveRoom', LeaveState, Departure> = ({ id
     { event: 'LEFT', userId, byUserId: null },
     state.now,
   );
+  if (state.memberCount !== undefined) message.unreadBy = state.memberCount - 1;
   return { result: { roomId }, events: [messageEvent(message)], writes: { roomId, userId, messages: [message] } };
 };
 
 export interface MarkReadState {
   room: RoomView | null;
+  /** The member's marker now, and the member (for the event); absent: not loaded, no event. */
+  lastReadSeq?: number;
+  user?: PublicUser | null;
 }
 export interface ReadMarker {
   roomId: string;
@@ -148,5 +158,13 @@ export const decideMarkRead: Decide<'MarkRead', MarkReadState, ReadMarker> = ({ 
   if (refused) return refused;
   const { lastSeq } = state.room!;
   if (seq > lastSeq) return badInput(`seq ${seq} is past the room's newest message (${lastSeq})`);
-  return { result: { roomId }, events: [], writes: { roomId, userId, seq } };
+  const previousReadSeq = state.lastReadSeq;
+  if (previousReadSeq === undefined || !state.user) return { result: { roomId }, events: [], writes: { roomId, userId, seq } };
+  // Never back: a marker at or past seq changes nothing and tells nobody.
+  if (seq <= previousReadSeq) return { result: { roomId }, events: [], writes: null };
+  return {
+    result: { roomId },
+    events: [{ v: RECORD_VERSION, type: 'read-marker-moved', roomId, user: state.user, lastReadSeq: seq, previousReadSeq }],
+    writes: { roomId, userId, seq },
+  };
 };

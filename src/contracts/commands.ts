@@ -94,27 +94,28 @@ export const COMMANDS = {
     events: ['session-ended'],
   }),
   UpdateStatus: define({ actor: true, payload: { statusMessage: string }, key: byActor, result: result<{ userId: string }>(), events: [] }),
-  AddFriend: define({ actor: true, payload: { friendId: uuid }, key: byActor, result: result<{ friendId: string }>(), events: [] }),
-  RemoveFriend: define({ actor: true, payload: { friendId: uuid }, key: byActor, result: result<{ friendId: string }>(), events: [] }),
+  AddFriend: define({ actor: true, payload: { friendId: uuid }, key: byActor, result: result<{ friendId: string }>(), events: ['friend-changed'] }),
+  RemoveFriend: define({ actor: true, payload: { friendId: uuid }, key: byActor, result: result<{ friendId: string }>(), events: ['friend-changed'] }),
   // Keyed by the blocker; its store load locks both users' rows, as AddFriend's does, so the two serialize across partitions.
-  BlockUser: define({ actor: true, payload: { userId: uuid }, key: byActor, result: result<{ userId: string }>(), events: [] }),
+  BlockUser: define({ actor: true, payload: { userId: uuid }, key: byActor, result: result<{ userId: string }>(), events: ['friend-changed'] }),
   UnblockUser: define({ actor: true, payload: { userId: uuid }, key: byActor, result: result<{ userId: string }>(), events: [] }),
   CreateRoom: define({
     actor: true,
     payload: { roomId: uuid, name: string, memberIds: uuids },
     key: byRoom,
     result: result<{ roomId: string }>(),
-    events: [],
+    // Each member's myEvents start following the room.
+    events: ['room-joined'],
   }),
   InviteToRoom: define({
     actor: true,
     payload: { roomId: uuid, userIds: uuids },
     key: byRoom,
     result: result<{ roomId: string }>(),
-    events: ['message'],
+    events: ['message', 'room-joined'],
   }),
   LeaveRoom: define({ actor: true, payload: { roomId: uuid }, key: byRoom, result: result<{ roomId: string }>(), events: ['message'] }),
-  MarkRead: define({ actor: true, payload: { roomId: uuid, seq }, key: byRoom, result: result<{ roomId: string }>(), events: [] }),
+  MarkRead: define({ actor: true, payload: { roomId: uuid, seq }, key: byRoom, result: result<{ roomId: string }>(), events: ['read-marker-moved'] }),
   SendChat: define({
     actor: true,
     payload: { roomId: uuid, body: string, clientMessageId: stringOrNull, attachment: attachmentOrNull, replyToId: uuidOrAbsent },
@@ -123,6 +124,8 @@ export const COMMANDS = {
     result: result<{ message: MessageRecord; bookmarked: boolean }>(),
     events: ['message'],
   }),
+  // Sent by the gateway where a user's last socket closed (or, for a gateway that died, by one of those alive): lastSeenAt.
+  RecordLastSeen: define({ actor: true, payload: { at: isoTime }, key: byActor, result: result<{ userId: string }>(), events: [] }),
   // Keyed by the user: it changes only their bookmarks.
   Bookmark: define({
     actor: true,

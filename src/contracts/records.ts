@@ -28,6 +28,8 @@ export interface PublicUser {
   createdAt: string;
   lastLoginAt: string | null;
   lastLogoutAt: string | null;
+  /** When the user's last connection closed (durable; shown to friends only); absent where it was not read. */
+  lastSeenAt?: string | null;
 }
 
 export interface AttachmentRecord {
@@ -71,6 +73,11 @@ export interface MessageRecord {
   deleted?: boolean;
   /** Ordered by count, then emoji; with who reacted, so each subscriber's byViewer needs no database read. */
   reactions?: ReactionRecord[];
+  /**
+   * Members other than the sender whose read marker was below this message when
+   * the record was made (Message.unreadBy); absent in records that predate it.
+   */
+  unreadBy?: number;
 }
 
 /** One emoji on a message and who reacted with it (at most LIMITS.reactorsPerEmojiMax, so a record stays bounded). */
@@ -119,6 +126,8 @@ export interface ReadMarkerMovedEvent {
   roomId: string;
   user: PublicUser;
   lastReadSeq: number;
+  /** Where the marker was: clients lower unreadBy of the messages in (previousReadSeq, lastReadSeq] not sent by `user`. */
+  previousReadSeq?: number;
 }
 
 /** A member started or stopped typing; produced by gateways, never stored. Key and channel: the room id. */
@@ -156,13 +165,44 @@ export interface AccountDeletedEvent {
   userId: string;
 }
 
+/**
+ * `userId` became a member of a room (created with them in it, or invited):
+ * their myEvents start following the room. Key: the user id; channel: userChannel(userId).
+ */
+export interface RoomJoinedEvent {
+  v: number;
+  type: 'room-joined';
+  userId: string;
+  roomId: string;
+}
+
+/** The channel of presence heartbeats; every gateway reads it. */
+export const PRESENCE_CHANNEL = 'presence';
+
+/**
+ * Which users hold an authenticated socket on one gateway, produced by that
+ * gateway on every change and every few seconds (a heartbeat); a gateway
+ * whose heartbeats stop is taken as gone with its users. Never stored in
+ * PostgreSQL. Key: the gateway's instance id; channel: PRESENCE_CHANNEL.
+ */
+export interface PresenceEvent {
+  v: number;
+  type: 'presence';
+  gatewayId: string;
+  /** When it was produced (epoch ms, the producing gateway's clock). */
+  at: number;
+  userIds: string[];
+  /** The gateway stops: its users are offline now, not at the heartbeat's expiry. */
+  final: boolean;
+}
+
 /** Events of a room's channel. */
 export type RoomChannelEvent = MessageEvent | MessageChangedEvent | ReadMarkerMovedEvent | TypingEvent;
 /** Events of one user's channel (userChannel). */
-export type UserChannelEvent = AccountNoticeEvent | FriendChangedEvent;
+export type UserChannelEvent = AccountNoticeEvent | FriendChangedEvent | RoomJoinedEvent;
 
 /** What is published on the events topic (chat.messages). */
-export type ChatEvent = RoomChannelEvent | UserChannelEvent | SessionEndedEvent | AccountDeletedEvent;
+export type ChatEvent = RoomChannelEvent | UserChannelEvent | SessionEndedEvent | AccountDeletedEvent | PresenceEvent;
 
 /** The Kafka key (what must stay in order) and the channel header (who listens) of an event. */
 export function eventRoute(event: ChatEvent): { key: string; channel: string } {
@@ -175,11 +215,15 @@ export function eventRoute(event: ChatEvent): { key: string; channel: string } {
       return { key: event.roomId, channel: event.roomId };
     case 'account-notice':
     case 'friend-changed':
+    case 'room-joined':
       return { key: event.userId, channel: userChannel(event.userId) };
     case 'session-ended':
     case 'account-deleted':
       // One key, so one partition every gateway keeps reading, whatever else it pauses (docs/scaling.md).
       return { key: SESSIONS_CHANNEL, channel: SESSIONS_CHANNEL };
+    case 'presence':
+      // Every gateway reads presence: one key (= the channel), so one partition the gate keeps resumed.
+      return { key: PRESENCE_CHANNEL, channel: PRESENCE_CHANNEL };
   }
 }
 
@@ -274,6 +318,8 @@ const ROUTED_BY: Record<string, (o: Record<string, unknown>) => boolean> = {
   'account-notice': (o) => isString(o.userId) && isString(o.kind),
   'friend-changed': (o) => isString(o.userId) && typeof o.isFriend === 'boolean',
   'account-deleted': (o) => isString(o.userId),
+  'room-joined': (o) => isString(o.userId) && isString(o.roomId),
+  presence: (o) => isString(o.gatewayId) && Array.isArray(o.userIds) && typeof o.at === 'number',
 };
 
 /** A message as one viewer sees it (the store reads it so; a live message is new, so nobody has bookmarked it yet). */

@@ -2,6 +2,10 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { unauthenticated, type UserError } from '../errors';
 import type { CommandBus } from './command-bus';
 import type { EventRouter } from '../live/router';
+import type { ChatEvent } from '../contracts/records';
+import type { Presence } from '../live/presence';
+import type { UserStreams } from '../live/user-streams';
+import type { TypingSignals } from './typing';
 import type { Tokens, Viewer } from './auth';
 import type { Passwords } from './passwords';
 import type { RateLimiter } from './rate-limit';
@@ -25,6 +29,14 @@ export interface Services {
   passwords: Passwords;
   /** Upload tickets and download links (createUpload, Attachment.url). */
   uploads: Uploads;
+  /** myEvents: each user here read once, then kept up to date from events. */
+  userStreams: UserStreams;
+  /** Who is online, across gateways (heartbeats on the events topic). */
+  presence: Presence;
+  /** Produces an ephemeral event (typing) straight to the events topic: never PostgreSQL. */
+  publish(event: ChatEvent): Promise<void>;
+  /** setTyping's per-user rate and repeat suppression. */
+  typing: TypingSignals;
 }
 
 export interface Context {

@@ -7,6 +7,7 @@ import { MessageChangeResolver } from './resolvers/message-changes';
 import { ModerationResolver } from './resolvers/moderation';
 import { RoomResolver } from './resolvers/rooms';
 import { AttachmentResolver, UploadResolver } from './resolvers/uploads';
+import { LiveResolver, PresenceResolver } from './resolvers/live';
 
 /**
  * type-graphql insists on a pubSub as soon as a schema has a subscription, even
@@ -24,7 +25,18 @@ const NO_TOPIC_PUBSUB = {
 
 export function buildChatSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AccountResolver, FriendResolver, RoomResolver, MessageResolver, MessageChangeResolver, ModerationResolver, UploadResolver, AttachmentResolver],
+    resolvers: [
+      AccountResolver,
+      FriendResolver,
+      RoomResolver,
+      MessageResolver,
+      MessageChangeResolver,
+      ModerationResolver,
+      UploadResolver,
+      AttachmentResolver,
+      LiveResolver,
+      PresenceResolver,
+    ],
     pubSub: NO_TOPIC_PUBSUB,
     validate: false,
     emitSchemaFile: false,

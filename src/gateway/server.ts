@@ -16,11 +16,15 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Admin, Kafka } from 'kafkajs';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
-import { SESSIONS_CHANNEL } from '../contracts/records';
+import { SESSIONS_CHANNEL, type ChatEvent } from '../contracts/records';
 import { ServiceUnavailableError, UserError, forbidden } from '../errors';
 import { CommandBus } from './command-bus';
 import { KafkaEvents } from '../live/kafka-events';
 import { EventRouter } from '../live/router';
+import { Presence } from '../live/presence';
+import { UserStreams } from '../live/user-streams';
+import { loadFriends, loadRoomMembers, loadRooms } from '../store/reads';
+import { TypingSignals } from './typing';
 import { Semaphore } from '../live/semaphore';
 import type { Logger } from '../log';
 import { GraphqlMetering } from '../observe/graphql';
@@ -90,10 +94,38 @@ export class Gateway {
     this.auth = new Authenticator(tokens, (tokenId, userId) => isTokenRevoked(orm.em.fork(), tokenId, userId));
     const subscriptionReads = subscriptionReadsOf(config);
     metrics.countWaitingSubscriptionReads(() => subscriptionReads.load.waiting);
+    const bus = new CommandBus(kafka, admin, config, log, metrics);
+    const live = new EventRouter(this.events, log, metrics, subscriptionReads);
+    const userStreams = new UserStreams(
+      live,
+      {
+        rooms: (userId, roomId) => loadRooms(orm.em.fork(), userId, roomId),
+        members: (roomId) => loadRoomMembers(orm.em.fork(), roomId),
+        friends: (userId) => loadFriends(orm.em.fork(), userId),
+      },
+      subscriptionReads,
+      log,
+    );
+    const presence = new Presence(
+      config.instanceId,
+      {
+        publish: (event) => this.events.publish(event),
+        changed: (userId) => userStreams.presenceChanged(userId),
+        lastSeen: (userId, at) =>
+          void bus
+            .send('RecordLastSeen', userId, { at: at.toISOString() })
+            .catch((err: Error) => log.warn('could not record when a user was last seen', { userId, err: err.message })),
+      },
+      log,
+    );
     this.services = {
       orm,
-      bus: new CommandBus(kafka, admin, config, log, metrics),
-      live: new EventRouter(this.events, log, metrics, subscriptionReads),
+      bus,
+      live,
+      userStreams,
+      presence,
+      publish: (event) => this.events.publish(event),
+      typing: new TypingSignals(),
       tokens,
       sendRate: new RateLimiter(config.sendRate),
       socialRate: socialRateLimiter(config.socialRatePerMinute),
@@ -115,6 +147,16 @@ export class Gateway {
     return this.services.live.openStreams;
   }
 
+  /** myEvents subscriptions set up here (for tests). */
+  get openUserStreams(): number {
+    return this.services.userStreams.openSubscriptions;
+  }
+
+  /** Produces an ephemeral event as this gateway would (for tests that stand in for another producer). */
+  publishEvent(event: ChatEvent): Promise<void> {
+    return this.services.publish(event);
+  }
+
   /** graphql-ws sockets open now, but those the gateway has closed and waits to see go (for tests). */
   get openSockets(): number {
     return this.sockets.open;
@@ -127,10 +169,18 @@ export class Gateway {
     await this.events.start();
     // A logout on any gateway closes the sockets opened with that token here.
     await this.services.live.listen(SESSIONS_CHANNEL, (event) => {
-      if (event.type === 'session-ended') this.sockets.endSession(event.tokenId);
-      // An account deleted (on any gateway): all its sockets close at once.
-      if (event.type === 'account-deleted') this.sockets.endUser(event.userId);
+      if (event.type === 'session-ended') {
+        // Its myEvents end first (completed), then its sockets close.
+        this.services.userStreams.endSession(event.tokenId);
+        this.sockets.endSession(event.tokenId);
+      }
+      // An account deleted (on any gateway): its myEvents end, and all its sockets close at once.
+      if (event.type === 'account-deleted') {
+        this.services.userStreams.endUser(event.userId);
+        this.sockets.endUser(event.userId);
+      }
     });
+    await this.services.presence.start(this.services.live);
     const schema = await buildChatSchema();
     // A message over maxPayload closes the socket with 1009 (Message Too Big).
     const wsServer = new WebSocketServer({ server: this.httpServer, path: GRAPHQL_PATH, maxPayload: REQUEST_LIMITS.bodyBytesMax });
@@ -252,10 +302,16 @@ export class Gateway {
         onConnect: async (ctx) => {
           const { socket } = ctx.extra;
           try {
-            ctx.extra.viewer = await this.auth.authenticate(ctx.connectionParams?.authorization, (viewer) => {
+            const viewer = await this.auth.authenticate(ctx.connectionParams?.authorization, (viewer) => {
               // Over the user's cap the registry has closed it with 4429: refused before the revocation read.
               if (!this.sockets.track(viewer, socket)) throw forbidden('too many sockets for this user');
             });
+            ctx.extra.viewer = viewer;
+            // Online while at least one authenticated socket is open, on any gateway.
+            if (socket.readyState === socket.OPEN) {
+              this.services.presence.connected(viewer.userId);
+              socket.once('close', () => this.services.presence.disconnected(viewer.userId));
+            }
             return true;
           } catch (err) {
             if (err instanceof UserError) return false; // graphql-ws closes with CloseCode.Forbidden (a no-op if closed already)
@@ -303,9 +359,12 @@ export class Gateway {
   /** Stops accepting, lets in-flight requests finish, closes sockets with 1001, leaves its consumer groups. */
   async stop(): Promise<void> {
     clearInterval(this.unreadChecks);
+    this.services.presence.leave();
     if (this.apollo) await this.apollo.stop();
     else if (this.httpServer.listening) await new Promise((resolve) => this.httpServer.close(resolve));
     this.services.live.closeStreams();
+    this.services.userStreams.closeAll();
+    await this.services.presence.stop();
     await this.events.stop();
     await this.services.bus.stop();
   }

@@ -101,6 +101,11 @@ export class MessageType {
       'Starts at 1 and grows with every change of the message (edit, delete,\nreaction). Of two copies of one message, a client keeps the higher version.',
   })
   version!: number;
+  @Field(() => Int, {
+    description:
+      'How many members other than the sender have not read this message yet\n(their read marker is below its seq): the number a chat UI shows beside it.',
+  })
+  unreadBy!: number;
 
   static from({ message, bookmarked }: ViewedMessage): MessageType {
     return Object.assign(new MessageType(), {
@@ -114,6 +119,7 @@ export class MessageType {
       deleted: message.deleted ?? false,
       reactions: (message.reactions ?? []).map((reaction) => ReactionType.from(reaction)),
       version: message.version ?? 1,
+      unreadBy: message.unreadBy ?? 0,
     });
   }
 }

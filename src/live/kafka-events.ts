@@ -8,6 +8,7 @@ import { PeriodicCommits } from '../kafka/commits';
 import type { Metrics } from '../observe/metrics';
 import { PartitionGate } from './partition-gate';
 import type { EventSource, SourceRecord } from './router';
+import { eventRoute, type ChatEvent } from '../contracts/records';
 
 /**
  * The events topic (chat.messages) as graphql-kafkajs-subscriptions reads it,
@@ -137,6 +138,13 @@ export class KafkaEvents implements EventSource {
     this.subscriptions.set(id, { channel, partition });
     this.channels.set(channel, (this.channels.get(channel) ?? 0) + 1);
     return id;
+  }
+
+  /** Produces an ephemeral event (typing, presence) by its route; the worker produces all the others. */
+  async publish(event: ChatEvent): Promise<void> {
+    if (!this.pubsub) throw new Error('the events topic is not being read (start() first)');
+    const { key, channel } = eventRoute(event);
+    await this.pubsub.publish(channel, JSON.stringify(event), {}, undefined, key);
   }
 
   unsubscribe(id: number): void {

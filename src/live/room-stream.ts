@@ -1,4 +1,4 @@
-import type { ChatEvent, MessageEvent, ViewedMessage } from '../contracts/records';
+import type { ChatEvent, MessageEvent, RoomChannelEvent, ViewedMessage } from '../contracts/records';
 
 /** Stored messages with afterSeq < seq < beforeSeq, ascending, at most HISTORY_PAGE of them. */
 export type History = (afterSeq: number, beforeSeq?: number) => Promise<ViewedMessage[]>;
@@ -11,8 +11,8 @@ export const HISTORY_PAGE = 500;
 export const LIVE_BUFFER_MAX = HISTORY_PAGE;
 
 /** The events a room's channel carries. A new kind is added here; all but messages are live only. */
-export type RoomEvent = MessageEvent;
-const ROOM_EVENT_TYPES: ReadonlySet<ChatEvent['type']> = new Set<RoomEvent['type']>(['message']);
+export type RoomEvent = RoomChannelEvent;
+const ROOM_EVENT_TYPES: ReadonlySet<ChatEvent['type']> = new Set<RoomEvent['type']>(['message', 'message-changed', 'read-marker-moved', 'typing']);
 export const isRoomEvent = (event: ChatEvent): event is RoomEvent => ROOM_EVENT_TYPES.has(event.type);
 
 /** Room events that are not stored: passed through in arrival order, never gap-filled (clients re-read after a reconnect). */

@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import { parseChatEvent, type ChatEvent } from '../contracts/records';
+import { parseChatEvent, type ChatEvent, type TypingEvent } from '../contracts/records';
 import { errorFields, type Logger } from '../log';
 import type { Metrics } from '../observe/metrics';
 import { markReceived } from '../observe/tracing';
@@ -26,6 +26,9 @@ export interface EventSource {
 
 export type Listener = (event: ChatEvent) => void;
 
+/** Typing lapses this long after the last `typing: true` of a member in a room. */
+export const TYPING_LAPSE_MS = 6_000;
+
 /** What a room stream reads of the store: once, the viewer's right to it (the seq to start after); then history pages. */
 export interface RoomReads {
   start(): Promise<number>;
@@ -48,6 +51,12 @@ interface Channel {
 export class EventRouter {
   private readonly channels = new Map<string, Channel>();
   private readonly streams = new Set<RoomStream>();
+  /**
+   * The lapse of each member typing in a room with listeners here, by
+   * `roomId/userId`. Every gateway times it for its own listeners, so a typist
+   * whose gateway died still stops typing everywhere.
+   */
+  private readonly typing = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly source: EventSource,
@@ -103,7 +112,23 @@ export class EventRouter {
     // Once per record, as it reaches this gateway's listeners: where delivery latency ends.
     if (event.type === 'message') this.metrics.messageFannedOut(event.message.createdAt);
     markReceived(`deliver ${event.type}`, record.headers);
+    if (event.type === 'typing') this.timeTyping(channel, event);
     for (const listener of listeners) listener(event);
+  }
+
+  /** A `typing: true` starts (or restarts) its lapse; at the lapse the channel's listeners get a `typing: false`. */
+  private timeTyping(channel: string, event: TypingEvent): void {
+    const key = `${event.roomId}/${event.user.id}`;
+    clearTimeout(this.typing.get(key));
+    this.typing.delete(key);
+    if (!event.typing) return;
+    const lapse = setTimeout(() => {
+      this.typing.delete(key);
+      const listeners = this.channels.get(channel)?.listeners;
+      for (const listener of listeners ?? []) listener({ ...event, typing: false });
+    }, TYPING_LAPSE_MS);
+    lapse.unref();
+    this.typing.set(key, lapse);
   }
 
   /**
@@ -111,7 +136,7 @@ export class EventRouter {
    * gives: it listens to the room's channel before its first read of history,
    * so nothing falls between.
    */
-  async openRoom(roomId: string, viewerId: string, reads: RoomReads): Promise<RoomStream> {
+  async openRoom(roomId: string, viewerId: string, reads: RoomReads, withLiveOnly = false): Promise<RoomStream> {
     const afterSeq = await this.storeReads.run(reads.start);
     const history: History = (after, before) => this.storeReads.run(() => reads.history(after, before));
     let unlisten: (() => void) | undefined;
@@ -124,7 +149,8 @@ export class EventRouter {
     this.streams.add(stream);
     try {
       unlisten = await this.listen(roomId, (event) => {
-        if (isRoomEvent(event)) stream.push(event);
+        // roomMessages takes messages only; roomEvents the live-only kinds too.
+        if (isRoomEvent(event) && (withLiveOnly || event.type === 'message')) stream.push(event);
       });
     } catch (err) {
       stream.close();
@@ -141,5 +167,7 @@ export class EventRouter {
   /** Ends every room stream (what is ready is still handed out). */
   closeStreams(): void {
     for (const stream of [...this.streams]) stream.close();
+    for (const lapse of this.typing.values()) clearTimeout(lapse);
+    this.typing.clear();
   }
 }

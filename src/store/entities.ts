@@ -45,6 +45,9 @@ export class User {
   /** Set by a moderation decision; sendChat is refused until then. */
   @Property({ type: 'Date', nullable: true })
   mutedUntil: Date | null = null;
+  /** When the user's last graphql-ws connection closed (presence; written through RecordLastSeen). */
+  @Property({ type: 'Date', nullable: true })
+  lastSeenAt: Date | null = null;
 }
 
 /** One row per direction: friendship is mutual and both rows exist. */

@@ -274,3 +274,19 @@ export async function loadMessagePage(
 export async function ping(em: EntityManager): Promise<void> {
   await em.execute('select 1');
 }
+
+/** A room's members, as Room.members lists them (myEvents reads it once per gateway when members come or go). */
+export async function loadRoomMembers(em: EntityManager, roomId: string): Promise<PublicUser[]> {
+  const rows = await em.execute(
+    `select ${USER_COLUMNS_OF_U} from room_members m join users u on u.id = m.user_id
+     where m.room_id = ? order by m.joined_at, u.username`,
+    [roomId],
+  );
+  return rows.map((row: Row) => publicUser(row));
+}
+
+/** The ids of the viewer's friends (who may see the viewer's presence, and whose the viewer may see). */
+export async function loadFriendIds(em: EntityManager, viewerId: string): Promise<string[]> {
+  const rows = await em.execute('select friend_id from friendships where user_id = ?', [viewerId]);
+  return rows.map((row: Row) => String(row.friend_id));
+}

@@ -6,7 +6,7 @@ export type Row = Record<string, unknown>;
 export const iso = (v: unknown): string => (v instanceof Date ? v : new Date(String(v))).toISOString();
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
 
-export const USER_COLUMNS = 'id, username, display_name, status_message, created_at, last_login_at, last_logout_at';
+export const USER_COLUMNS = 'id, username, display_name, status_message, created_at, last_login_at, last_logout_at, last_seen_at';
 
 /** `prefix` reads the same columns aliased as `<prefix>id`, `<prefix>username`, ... (from a join). */
 export function publicUser(row: Row, prefix = ''): PublicUser {
@@ -18,6 +18,8 @@ export function publicUser(row: Row, prefix = ''): PublicUser {
     createdAt: iso(row[`${prefix}created_at`]),
     lastLoginAt: isoOrNull(row[`${prefix}last_login_at`]),
     lastLogoutAt: isoOrNull(row[`${prefix}last_logout_at`]),
+    // Read where the row has it (not with a message's sender).
+    ...(row[`${prefix}last_seen_at`] === undefined ? {} : { lastSeenAt: isoOrNull(row[`${prefix}last_seen_at`]) }),
   };
 }
 
@@ -39,6 +41,7 @@ export function messageRecord(row: Row, sender: PublicUser | null): MessageRecor
     editedAt: isoOrNull(row.edited_at),
     deleted: Boolean(row.deleted),
     reactions: (row.reactions as MessageRecord['reactions']) ?? [],
+    ...(row.unread_by == null ? {} : { unreadBy: Number(row.unread_by) }),
   };
 }
 
@@ -64,11 +67,19 @@ const REACTIONS = `(select coalesce(json_agg(json_build_object('emoji', x.emoji,
   from (select r.emoji, count(*) as n, array_agg(r.user_id order by r.created_at, r.user_id) as user_ids
         from message_reactions r where r.message_id = m.id group by r.emoji) x)`;
 
+/**
+ * Message.unreadBy of `m`: members other than the sender whose read marker is
+ * below it. Read with every message, so every place a Message is read has it
+ * (the room_members primary key starts with room_id).
+ */
+const UNREAD_BY = `(select count(*)::int from room_members um
+    where um.room_id = m.room_id and um.last_read_seq < m.seq and um.user_id is distinct from m.sender_id) as unread_by`;
+
 /** Selects a message with its sender's public columns prefixed `s_`, its replyTo and reactions, for messageWithSender. */
 export const MESSAGE_WITH_SENDER = `${MESSAGE_COLUMNS}, ${REPLY_TO} as reply_to, ${REACTIONS} as reactions,
   s.id as s_id, s.username as s_username, s.display_name as s_display_name,
   s.status_message as s_status_message, s.created_at as s_created_at, s.last_login_at as s_last_login_at,
-  s.last_logout_at as s_last_logout_at
+  s.last_logout_at as s_last_logout_at, ${UNREAD_BY}
   from messages m left join users s on s.id = m.sender_id`;
 
 export function messageWithSender(row: Row): MessageRecord {

@@ -7,6 +7,8 @@ import * as changes from '../store/commands/message-changes';
 import * as moderation from '../store/commands/moderation';
 import * as rooms from '../store/commands/rooms';
 import type { Tx } from '../store/transaction';
+import * as presence from '../store/commands/presence';
+import { decideRecordLastSeen } from '../commands/presence';
 import { decideLogout, decideRecordLogin, decideSignUp, decideUpdateStatus } from '../commands/account';
 import type { Decide, Decision } from '../commands/decision';
 import { decideAddFriend, decideBlockUser, decideRemoveFriend, decideUnblockUser } from '../commands/friends';
@@ -54,6 +56,7 @@ const HANDLERS: { [T in CommandType]: Handler<T, any, any> } = {
   MuteUser: handler({ load: moderation.loadMute, decide: decideMuteUser, apply: moderation.applyMute }),
   EndMute: handler({ load: moderation.loadEndMute, decide: decideEndMute, apply: moderation.endMute }),
   DeleteAccount: handler({ load: moderation.loadDeleteAccount, decide: decideDeleteAccount, apply: moderation.deleteAccount }),
+  RecordLastSeen: handler({ load: nothingToLoad, decide: decideRecordLastSeen, apply: presence.recordLastSeen }),
 };
 
 /**

@@ -1,5 +1,5 @@
 import { decideAddFriend } from '../../src/commands/friends';
-import { ALICE, BOB, command, friendState } from './given';
+import { ALICE, BOB, command, friendState, user } from './given';
 
 const befriend = (friendId: string) => command('AddFriend', ALICE, { friendId });
 
@@ -49,4 +49,14 @@ test('given Alice or Bob has the most friends allowed, when she befriends him, t
     message: 'this user has 1000 friends, the most allowed',
   });
   expect(decideAddFriend(befriend(BOB), friendState({ actorFriendCount: 999, otherFriendCount: 999 }))).toMatchObject({ writes: { friendId: BOB } });
+});
+
+test('when Alice befriends Bob, then each of them hears FriendChanged(true) about the other', () => {
+  const [alice, bob] = [user(ALICE, 'Alice'), user(BOB, 'Bob')];
+  expect(decideAddFriend(command('AddFriend', ALICE, { friendId: BOB }), friendState({ actor: alice, other: bob }))).toMatchObject({
+    events: [
+      { type: 'friend-changed', userId: ALICE, friend: bob, isFriend: true },
+      { type: 'friend-changed', userId: BOB, friend: alice, isFriend: true },
+    ],
+  });
 });

@@ -6,7 +6,11 @@ const create = (memberIds: string[]) => command('CreateRoom', ALICE, { roomId: R
 test('given Alice is friends with Bob, when she creates a room with him, then the room has both, the creator first', () => {
   expect(decideCreateRoom(create([BOB, BOB, ALICE]), { friendIds: [BOB], roomCounts: {} })).toEqual({
     result: { roomId: ROOM },
-    events: [],
+    // Each member's myEvents (on every device) start following the room.
+    events: [
+      { v: 1, type: 'room-joined', userId: ALICE, roomId: ROOM },
+      { v: 1, type: 'room-joined', userId: BOB, roomId: ROOM },
+    ],
     writes: { roomId: ROOM, name: 'lunch', memberIds: [ALICE, BOB] },
   });
 });

@@ -26,11 +26,18 @@ test('given a room at seq 7, when Alice invites Bob and Carol, then each joins a
     clientMessageId: null,
     system: { event: 'INVITED', userId: id, byUserId: ALICE },
     createdAt: NOW,
+    // Alice, Bob and Carol: nobody sent it and every marker is below it.
+    unreadBy: 3,
   });
   const messages = [system(8, BOB, 'Bob', 0), system(9, CAROL, 'Carol', 1)];
   expect(decision).toEqual({
     result: { roomId: ROOM },
-    events: messages.map((message) => ({ v: 1, type: 'message', message })),
+    events: [
+      ...messages.map((message) => ({ v: 1, type: 'message', message })),
+      // Bob's and Carol's myEvents start following the room.
+      { v: 1, type: 'room-joined', userId: BOB, roomId: ROOM },
+      { v: 1, type: 'room-joined', userId: CAROL, roomId: ROOM },
+    ],
     writes: {
       roomId: ROOM,
       messages,

@@ -50,7 +50,7 @@ class FakeStore {
 /** Lets every pending promise and timer-free callback run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-const seqOf = (item: RoomItem) => item.message.seq;
+const seqOf = (item: RoomItem) => (item as ViewedMessage).message.seq;
 
 async function take(stream: RoomStream, count: number): Promise<number[]> {
   const seqs: number[] = [];
@@ -89,8 +89,8 @@ describe('RoomStream', () => {
     store.addRange(1, 2);
     const { stream } = open(store, 0);
     stream.push(event(message(3)));
-    const items: RoomItem[] = [];
-    for (let i = 0; i < 3; i++) items.push((await stream.next()).value as RoomItem);
+    const items: ViewedMessage[] = [];
+    for (let i = 0; i < 3; i++) items.push((await stream.next()).value as ViewedMessage);
     expect(items.map((i) => [i.message.seq, i.bookmarked])).toEqual([
       [1, false],
       [2, true],

@@ -1,6 +1,5 @@
-import { SESSIONS_CHANNEL, type ChatEvent, type MessageRecord } from '../../src/contracts/records';
+import { SESSIONS_CHANNEL, type ChatEvent, type MessageRecord, type ViewedMessage } from '../../src/contracts/records';
 import type { Logger } from '../../src/log';
-import type { RoomItem } from '../../src/live/room-stream';
 import { EventRouter, type EventSource, type RoomReads, type SourceRecord } from '../../src/live/router';
 import { Semaphore } from '../../src/live/semaphore';
 
@@ -117,7 +116,7 @@ describe('EventRouter', () => {
     const first = stream.next();
     source.publish(ROOM_B, { v: 1, type: 'message', message: message(ROOM_B, 1) });
     source.publish(ROOM_A, { v: 1, type: 'message', message: message(ROOM_A, 1) });
-    expect(((await first).value as RoomItem).message.roomId).toBe(ROOM_A);
+    expect(((await first).value as ViewedMessage).message.roomId).toBe(ROOM_A);
 
     await stream.return();
     await Promise.resolve();

@@ -73,6 +73,9 @@ export class LiveConnection {
   private readonly client: Client;
   private watch: Watch<any> | null = null;
   private disposed = false;
+  private connected = false;
+  /** Subscriptions kept on every socket (myEvents), each with what to re-read once it is made again. */
+  private readonly always: { query: TypedDocumentString<any, Record<string, never>>; onData: (data: any) => void; onConnected: () => void; stop: (() => void) | null }[] = [];
 
   constructor(
     token: string,
@@ -91,11 +94,14 @@ export class LiveConnection {
       onNonLazyError: (err) => this.fail(err),
       on: {
         connected: () => {
+          this.connected = true;
           onStatus('live');
           if (this.watch && !this.watch.stop) this.subscribe(this.watch);
+          for (const always of this.always) this.subscribeAlways(always);
         },
         closed: () => {
           if (this.disposed) return;
+          this.connected = false;
           onStatus('reconnecting');
           // Drop the subscription with the socket; `connected` makes it again from the last seq shown.
           const stop = this.watch?.stop;
@@ -113,6 +119,33 @@ export class LiveConnection {
     this.subscribe(this.watch);
   }
 
+  /**
+   * Keeps `query` subscribed on every socket, now and after each reconnect.
+   * It is live only: `onConnected` runs right after each subscribe, for the
+   * caller to re-read what it shows (subscribed first, so nothing falls between).
+   */
+  watchAlways<T>(query: TypedDocumentString<T, Record<string, never>>, onData: (data: T) => void, onConnected: () => void): void {
+    const always = { query, onData, onConnected, stop: null };
+    this.always.push(always);
+    if (this.connected) this.subscribeAlways(always);
+  }
+
+  private subscribeAlways(always: LiveConnection['always'][number]): void {
+    always.stop?.();
+    always.stop = this.client.subscribe(
+      { query: always.query.toString() },
+      {
+        next: ({ data, errors }) => {
+          if (errors?.length) this.onError(ApiError.from(errors));
+          if (data) always.onData(data);
+        },
+        error: (err) => this.fail(err),
+        complete: () => undefined,
+      },
+    );
+    always.onConnected();
+  }
+
   unwatch(): void {
     const stop = this.watch?.stop;
     this.watch = null;
@@ -122,6 +155,7 @@ export class LiveConnection {
   dispose(): void {
     this.disposed = true;
     this.unwatch();
+    for (const always of this.always.splice(0)) always.stop?.();
     void this.client.dispose();
   }
 

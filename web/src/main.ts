@@ -7,9 +7,13 @@ import { replyToIdFor, setReplyTarget } from './message-actions';
 import { mountMessageSearch } from './search';
 import { RoomView } from './room';
 import { wireAttach } from './attach';
+import { applyUserEvent } from './live';
+import { MyEvents } from './live-operations';
 
-/** No query tells a client about new rooms or unread messages elsewhere, so the room list is polled. */
-const SIDEBAR_REFRESH_MS = 3000;
+/*
+ * No polling: the room and friend lists are read when the live connection
+ * (re)connects, right after myEvents is subscribed, and kept up to date by it.
+ */
 const SESSION_KEY = 'kafka-chat.token';
 
 type User = SearchUsersQuery['searchUsers'][number];
@@ -29,7 +33,6 @@ let session: Session | null = null;
 let room: RoomView | null = null;
 let sidebar: SidebarQuery | null = null;
 let renderedSidebar = '';
-let refreshTimer: number | undefined;
 let refreshCount = 0;
 /** Friends ticked for the next new room. */
 const ticked = new Set<string>();
@@ -86,6 +89,15 @@ function showStatus(status: LiveStatus | null): void {
 function start(token: string, user: User): void {
   sessionStorage.setItem(SESSION_KEY, token);
   session = { token, user, live: new LiveConnection(token, showStatus, (err) => showError(err, 'live')) };
+  session.live.watchAlways(
+    MyEvents,
+    ({ myEvents }) => {
+      if (!sidebar) return;
+      applyUserEvent(sidebar, myEvents);
+      renderSidebar();
+    },
+    () => void refreshSidebar(),
+  );
   byId('whoami').textContent = nameOf(user);
   byId('auth').hidden = true;
   byId('chat').hidden = false;
@@ -99,7 +111,6 @@ function stop(): void {
   session?.live.dispose();
   session = null;
   sessionStorage.removeItem(SESSION_KEY);
-  window.clearTimeout(refreshTimer);
   sidebar = null;
   renderedSidebar = '';
   ticked.clear();
@@ -140,7 +151,6 @@ byId('logout').addEventListener('click', () => {
 // ---- rooms and friends ----
 
 async function refreshSidebar(): Promise<void> {
-  window.clearTimeout(refreshTimer);
   const current = session;
   const count = ++refreshCount;
   if (!current) return;
@@ -152,14 +162,12 @@ async function refreshSidebar(): Promise<void> {
     clearError('refresh');
   } catch (err) {
     if (session === current) showError(err, 'refresh');
-  } finally {
-    if (session === current && count === refreshCount) refreshTimer = window.setTimeout(refreshSidebar, SIDEBAR_REFRESH_MS);
   }
 }
 
 function renderSidebar(): void {
   if (!sidebar) return;
-  // Unchanged lists are left alone, so a poll does not disturb a click or a ticked box.
+  // Unchanged lists are left alone, so an event does not disturb a click or a ticked box.
   const key = JSON.stringify([sidebar, room?.roomId]);
   if (key === renderedSidebar) return;
   renderedSidebar = key;
@@ -179,7 +187,8 @@ function renderSidebar(): void {
       const box = h('input', { type: 'checkbox', value: f.id });
       box.checked = ticked.has(f.id);
       box.addEventListener('change', () => (box.checked ? ticked.add(f.id) : ticked.delete(f.id)));
-      return h('li', {}, h('label', {}, box, ` ${nameOf(f)}`));
+      const dot = h('span', { class: f.online ? 'dot online' : 'dot', title: f.online ? 'online' : 'offline' });
+      return h('li', { 'data-user-id': f.id }, h('label', {}, box, dot, ` ${nameOf(f)}`));
     }),
   );
   renderSearchResults();
@@ -221,7 +230,7 @@ newRoomForm.addEventListener('submit', (event) => {
     ticked.clear();
     renderedSidebar = '';
     await refreshSidebar();
-    openRoom(sidebar?.rooms.find((r) => r.id === createRoom.id) ?? { ...createRoom, unreadCount: 0, members: [] });
+    openRoom(sidebar?.rooms.find((r) => r.id === createRoom.id) ?? { ...createRoom, lastSeq: 0, unreadCount: 0, members: [] });
   });
 });
 
@@ -287,6 +296,7 @@ async function addFriend(button: HTMLElement, userId: string): Promise<void> {
 
 const composeForm = byId<HTMLFormElement>('compose');
 const composeInput = composeForm.elements.namedItem('body') as HTMLInputElement;
+composeInput.addEventListener('input', () => room?.typing.keyPress(composeInput.value.trim() === ''));
 composeForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const current = session;
@@ -296,6 +306,7 @@ composeForm.addEventListener('submit', (event) => {
   if (unsent?.roomId !== roomId || unsent.body !== body) unsent = { roomId, body, clientMessageId: randomId() };
   const attempt = unsent;
   void withForm(composeForm, async () => {
+    room?.typing.stop();
     // The message shows up through the room's subscription, in seq order with everyone else's.
     await request(SendChat, { input: { roomId, body, clientMessageId: attempt.clientMessageId, replyToId: replyToIdFor(roomId) } }, current.token);
     if (unsent === attempt) unsent = null;

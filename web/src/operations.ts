@@ -14,6 +14,7 @@ export const ChatMessageFields = graphql(`
     sender { id username displayName }
     attachment { name contentType url size }
     roomId
+    unreadBy
     ...MessageExtras
   }
 `);
@@ -54,11 +55,11 @@ export const AddFriend = graphql(`
   }
 `);
 
-// Pages, so that the sidebar, polled every 3 s, costs a bounded ~4,400 (each room's members are priced at 100).
+// Pages, so that the sidebar, read at each (re)connect and kept up to date by myEvents, costs a bounded ~4,600 (each room's members are priced at 100).
 export const Sidebar = graphql(`
   query Sidebar {
-    friends(first: 100) { id username displayName }
-    rooms(first: 20) { id name unreadCount members { id username } }
+    friends(first: 100) { id username displayName online }
+    rooms(first: 20) { id name lastSeq unreadCount members { id username } }
   }
 `);
 

@@ -3,8 +3,10 @@ import { request, type LiveConnection } from './api';
 import { renderAttachment } from './attach';
 import { byId, h } from './dom';
 import type { ChatMessageFragment } from './gql/graphql';
-import { MarkRead, RoomHistory, RoomMessages } from './operations';
 import { bodyOf, messageActions, replyQuote } from './message-actions';
+import { MarkRead, RoomHistory } from './operations';
+import { RoomEvents } from './live-operations';
+import { TypingSender, TypingShown, applyReadMarker, unreadByBadge, type RoomEvent } from './live';
 
 const PAGE_SIZE = 30;
 /** Older messages load when the list is scrolled this close to its top. */
@@ -31,6 +33,8 @@ export class RoomView {
   private markedSeq = 0;
   private marking = false;
   private closed = false;
+  private readonly typingShown: TypingShown;
+  readonly typing: TypingSender;
   private readonly onScroll = () => {
     if (this.scroller.scrollTop < LOAD_OLDER_MARGIN_PX) void this.loadOlder();
   };
@@ -42,7 +46,10 @@ export class RoomView {
   constructor(
     readonly roomId: string,
     private readonly session: RoomSession,
-  ) {}
+  ) {
+    this.typingShown = new TypingShown(session.userId);
+    this.typing = new TypingSender(session.token, roomId);
+  }
 
   async open(): Promise<void> {
     this.list.replaceChildren();
@@ -54,7 +61,7 @@ export class RoomView {
     this.scroller.scrollTop = this.scroller.scrollHeight;
     this.scroller.addEventListener('scroll', this.onScroll);
     this.olderButton.addEventListener('click', this.onOlderClick);
-    this.session.live.watchRoom(RoomMessages, this.roomId, () => this.lastSeq, ({ roomMessages }) => this.onLive(roomMessages));
+    this.session.live.watchRoom(RoomEvents, this.roomId, () => this.lastSeq, ({ roomEvents }) => this.onEvent(roomEvents));
     this.markRead();
     this.firstPageShown();
   }
@@ -62,8 +69,27 @@ export class RoomView {
   close(): void {
     this.closed = true;
     this.session.live.unwatch();
+    this.typing.stop();
+    this.typingShown.clear();
     this.scroller.removeEventListener('scroll', this.onScroll);
     this.olderButton.removeEventListener('click', this.onOlderClick);
+  }
+
+  private onEvent(event: RoomEvent): void {
+    if (this.closed) return;
+    switch (event.__typename) {
+      case 'MessageAdded':
+        return this.onLive(event.message);
+      case 'MessageChanged': {
+        const body = this.list.querySelector(`li[data-seq="${event.message.seq}"] .body`);
+        if (body) body.textContent = event.message.body;
+        return;
+      }
+      case 'ReadMarkerMoved':
+        return applyReadMarker(this.list, event);
+      case 'TypingChanged':
+        return this.typingShown.update(event.user, event.typing);
+    }
   }
 
   private onLive(message: ChatMessageFragment): void {
@@ -110,12 +136,13 @@ export class RoomView {
     const time = new Date(message.createdAt);
     return h(
       'li',
-      { class: className, 'data-seq': String(message.seq), 'data-id': message.id, 'data-version': String(message.version) },
+      { class: className, 'data-seq': String(message.seq), 'data-id': message.id, 'data-version': String(message.version), 'data-sender-id': message.sender?.id },
       replyQuote(message),
       message.sender ? h('span', { class: 'sender' }, message.sender.displayName) : null,
       bodyOf(message),
       message.editedAt && !message.deleted ? h('small', { class: 'hint edited' }, ' (edited)') : null,
       message.attachment ? renderAttachment(message.attachment) : null,
+      unreadByBadge(message.unreadBy),
       h('time', { datetime: message.createdAt }, time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
       messageActions(message, {
         token: this.session.token,

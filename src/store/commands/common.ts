@@ -24,6 +24,12 @@ export async function publicUsers(tx: Tx, ids: string[]): Promise<PublicUser[]> 
   return rows.map((row) => publicUser(row));
 }
 
+/** How many members a room has (read under the room's lock, it holds until the commit). */
+export async function memberCount(tx: Tx, roomId: string): Promise<number> {
+  const [row] = await tx.execute('select count(*)::int as members from room_members where room_id = ?', [roomId]);
+  return Number(row.members);
+}
+
 /** Which of `ids` are friends of `userId`. */
 export async function friendsAmong(tx: Tx, userId: string, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];

@@ -1,6 +1,7 @@
 import type { CommandEnvelope } from '../../contracts/commands';
 import type { Block, BlockState, FriendState, Friendship, UnblockState } from '../../commands/friends';
 import type { Tx } from '../transaction';
+import { publicUsers } from './common';
 
 /**
  * Locks the rows of two users until the transaction ends, in id order, and
@@ -34,7 +35,10 @@ export async function loadFriend(tx: Tx, { actorId, payload }: Pick<CommandEnvel
        (select count(*) from friendships where user_id = ?)::int as other_friends`,
     [actorId, friendId, actorId, friendId, friendId, actorId, actorId, friendId],
   );
+  const users = await publicUsers(tx, [actorId, friendId]);
   return {
+    actor: users.find((u) => u.id === actorId) ?? null,
+    other: users.find((u) => u.id === friendId) ?? null,
     friendExists: existing.has(friendId),
     alreadyFriends: Boolean(row.friends),
     blockedByActor: Boolean(row.blocked_by_actor),
@@ -68,10 +72,19 @@ export async function loadBlock(tx: Tx, { actorId, payload }: CommandEnvelope<'B
   const existing = await lockUsers(tx, actorId, payload.userId);
   const [row] = await tx.execute(
     `select exists (select 1 from blocks where user_id = ? and blocked_id = ?) as blocked,
-       (select count(*) from blocks where user_id = ?)::int as blocks`,
-    [actorId, payload.userId, actorId],
+       (select count(*) from blocks where user_id = ?)::int as blocks,
+       exists (select 1 from friendships where user_id = ? and friend_id = ?) as friends`,
+    [actorId, payload.userId, actorId, actorId, payload.userId],
   );
-  return { userExists: existing.has(payload.userId), alreadyBlocked: Boolean(row.blocked), blockCount: Number(row.blocks) };
+  const users = row.friends ? await publicUsers(tx, [actorId, payload.userId]) : [];
+  return {
+    userExists: existing.has(payload.userId),
+    alreadyBlocked: Boolean(row.blocked),
+    blockCount: Number(row.blocks),
+    wereFriends: Boolean(row.friends),
+    actor: users.find((u) => u.id === actorId) ?? null,
+    other: users.find((u) => u.id === payload.userId) ?? null,
+  };
 }
 
 /** The block, and the end of any friendship between the two, in one transaction. */

@@ -5,7 +5,7 @@ import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser } from
 import { loadMessageRecord } from './message-changes';
 import type { Tx } from '../transaction';
 import { bindUpload, loadUploadForSend } from '../uploads';
-import { appendMessages, roomView } from './common';
+import { appendMessages, memberCount, roomView } from './common';
 
 export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope<'SendChat'>, now: string): Promise<SendChatState> {
   const { roomId, clientMessageId } = payload;
@@ -31,8 +31,9 @@ export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope
   const replyToId = payload.replyToId ?? null;
   const replyTo = replyToId === null || earlier ? null : await loadMessageRecord(tx, replyToId, false);
   const uploadId = payload.attachment && !earlier ? uploadIdOf(payload.attachment.url) : null;
-  if (uploadId === null) return { room, sender: sender ?? null, earlier, now, replyTo };
-  return { room, sender: sender ?? null, earlier, now, replyTo, upload: await loadUploadForSend(tx, uploadId) };
+  const members = earlier ? undefined : await memberCount(tx, roomId);
+  if (uploadId === null) return { room, sender: sender ?? null, earlier, now, replyTo, memberCount: members };
+  return { room, sender: sender ?? null, earlier, now, replyTo, memberCount: members, upload: await loadUploadForSend(tx, uploadId) };
 }
 
 /** The message, and the upload it sends bound to its room (readable by the room's members from now on). */

@@ -10,7 +10,7 @@ import type {
   ReadMarker,
 } from '../../commands/rooms';
 import type { Tx } from '../transaction';
-import { appendMessages, friendsAmong, publicUsers, roomCounts, roomView } from './common';
+import { appendMessages, friendsAmong, memberCount, publicUsers, roomCounts, roomView } from './common';
 
 export async function loadCreateRoom(tx: Tx, { actorId, payload }: CommandEnvelope<'CreateRoom'>): Promise<CreateRoomState> {
   const memberIds = [...new Set(payload.memberIds)];
@@ -54,8 +54,9 @@ export async function invite(tx: Tx, invitation: Invitation): Promise<void> {
 
 export async function loadLeave(tx: Tx, { actorId, payload }: CommandEnvelope<'LeaveRoom'>, now: string): Promise<LeaveState> {
   const room = await roomView(tx, payload.roomId, actorId, true);
-  const [leaver] = room?.isMember ? await publicUsers(tx, [actorId]) : [];
-  return { room, leaver: leaver ?? null, now };
+  if (!room?.isMember) return { room, leaver: null, now };
+  const [leaver] = await publicUsers(tx, [actorId]);
+  return { room, leaver: leaver ?? null, now, memberCount: await memberCount(tx, payload.roomId) };
 }
 
 export async function leave(tx: Tx, departure: Departure): Promise<void> {
@@ -64,7 +65,12 @@ export async function leave(tx: Tx, departure: Departure): Promise<void> {
 }
 
 export async function loadMarkRead(tx: Tx, { actorId, payload }: CommandEnvelope<'MarkRead'>): Promise<MarkReadState> {
-  return { room: await roomView(tx, payload.roomId, actorId, false) };
+  const room = await roomView(tx, payload.roomId, actorId, false);
+  if (!room?.isMember) return { room };
+  // Keyed by the room: one room's markers move one at a time, so this marker is the one the update below moves from.
+  const [row] = await tx.execute('select last_read_seq from room_members where room_id = ? and user_id = ?', [payload.roomId, actorId]);
+  const [user] = await publicUsers(tx, [actorId]);
+  return { room, lastReadSeq: Number(row?.last_read_seq ?? 0), user: user ?? null };
 }
 
 /** The greater marker wins: a late or repeated markRead never un-reads messages. */

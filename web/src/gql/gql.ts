@@ -16,19 +16,22 @@ import * as types from './graphql';
  */
 type Documents = {
     "\n  mutation CreateUpload($name: String!, $contentType: String!, $size: Int!) {\n    createUpload(name: $name, contentType: $contentType, size: $size) { uploadUrl url expiresAt }\n  }\n": typeof types.CreateUploadDocument,
+    "\n  subscription RoomEvents($roomId: ID!, $afterSeq: Int) {\n    roomEvents(roomId: $roomId, afterSeq: $afterSeq) {\n      __typename\n      ... on MessageAdded { message { ...ChatMessage } }\n      ... on MessageChanged { message { ...ChatMessage } }\n      ... on ReadMarkerMoved { user { id } lastReadSeq previousReadSeq }\n      ... on TypingChanged { user { id displayName } typing }\n    }\n  }\n": typeof types.RoomEventsDocument,
+    "\n  subscription MyEvents {\n    myEvents {\n      __typename\n      ... on RoomChanged { room { id name lastSeq unreadCount members { id username } } }\n      ... on RoomRemoved { roomId }\n      ... on FriendChanged { user { id username displayName online } friend }\n      ... on PresenceChanged { user { id online } }\n      ... on AccountNotice { kind message until }\n    }\n  }\n": typeof types.MyEventsDocument,
+    "\n  mutation SetTyping($roomId: ID!, $typing: Boolean!) {\n    setTyping(roomId: $roomId, typing: $typing)\n  }\n": typeof types.SetTypingDocument,
     "\n  fragment MessageExtras on Message {\n    version\n    deleted\n    editedAt\n    reactions { emoji count byViewer }\n    replyTo { id seq body deleted sender { displayName } }\n  }\n": typeof types.MessageExtrasFragmentDoc,
     "\n  mutation EditMessage($messageId: ID!, $body: String!) {\n    editMessage(messageId: $messageId, body: $body) { ...ChatMessage }\n  }\n": typeof types.EditMessageDocument,
     "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) { ...ChatMessage }\n  }\n": typeof types.DeleteMessageDocument,
     "\n  mutation AddReaction($messageId: ID!, $emoji: String!) {\n    addReaction(messageId: $messageId, emoji: $emoji) { ...ChatMessage }\n  }\n": typeof types.AddReactionDocument,
     "\n  mutation RemoveReaction($messageId: ID!, $emoji: String!) {\n    removeReaction(messageId: $messageId, emoji: $emoji) { ...ChatMessage }\n  }\n": typeof types.RemoveReactionDocument,
-    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n    roomId\n    ...MessageExtras\n  }\n": typeof types.ChatMessageFragmentDoc,
+    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n    roomId\n    unreadBy\n    ...MessageExtras\n  }\n": typeof types.ChatMessageFragmentDoc,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { token user { id username displayName } }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation LogIn($username: String!, $password: String!) {\n    login(username: $username, password: $password) { token user { id username displayName } }\n  }\n": typeof types.LogInDocument,
     "\n  query Me {\n    me { id username displayName }\n  }\n": typeof types.MeDocument,
     "\n  mutation LogOut {\n    logout\n  }\n": typeof types.LogOutDocument,
     "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 10) { id username displayName }\n  }\n": typeof types.SearchUsersDocument,
     "\n  mutation AddFriend($userId: ID!) {\n    addFriend(userId: $userId) { id }\n  }\n": typeof types.AddFriendDocument,
-    "\n  query Sidebar {\n    friends(first: 100) { id username displayName }\n    rooms(first: 20) { id name unreadCount members { id username } }\n  }\n": typeof types.SidebarDocument,
+    "\n  query Sidebar {\n    friends(first: 100) { id username displayName online }\n    rooms(first: 20) { id name lastSeq unreadCount members { id username } }\n  }\n": typeof types.SidebarDocument,
     "\n  mutation CreateRoom($name: String, $memberIds: [ID!]!) {\n    createRoom(name: $name, memberIds: $memberIds) { id name }\n  }\n": typeof types.CreateRoomDocument,
     "\n  query RoomHistory($roomId: ID!, $last: Int!, $before: String) {\n    messages(roomId: $roomId, last: $last, before: $before) {\n      edges { node { ...ChatMessage } }\n      pageInfo { hasPreviousPage startCursor }\n    }\n  }\n": typeof types.RoomHistoryDocument,
     "\n  mutation SendChat($input: SendChatInput!) {\n    sendChat(input: $input) { id seq }\n  }\n": typeof types.SendChatDocument,
@@ -38,19 +41,22 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  mutation CreateUpload($name: String!, $contentType: String!, $size: Int!) {\n    createUpload(name: $name, contentType: $contentType, size: $size) { uploadUrl url expiresAt }\n  }\n": types.CreateUploadDocument,
+    "\n  subscription RoomEvents($roomId: ID!, $afterSeq: Int) {\n    roomEvents(roomId: $roomId, afterSeq: $afterSeq) {\n      __typename\n      ... on MessageAdded { message { ...ChatMessage } }\n      ... on MessageChanged { message { ...ChatMessage } }\n      ... on ReadMarkerMoved { user { id } lastReadSeq previousReadSeq }\n      ... on TypingChanged { user { id displayName } typing }\n    }\n  }\n": types.RoomEventsDocument,
+    "\n  subscription MyEvents {\n    myEvents {\n      __typename\n      ... on RoomChanged { room { id name lastSeq unreadCount members { id username } } }\n      ... on RoomRemoved { roomId }\n      ... on FriendChanged { user { id username displayName online } friend }\n      ... on PresenceChanged { user { id online } }\n      ... on AccountNotice { kind message until }\n    }\n  }\n": types.MyEventsDocument,
+    "\n  mutation SetTyping($roomId: ID!, $typing: Boolean!) {\n    setTyping(roomId: $roomId, typing: $typing)\n  }\n": types.SetTypingDocument,
     "\n  fragment MessageExtras on Message {\n    version\n    deleted\n    editedAt\n    reactions { emoji count byViewer }\n    replyTo { id seq body deleted sender { displayName } }\n  }\n": types.MessageExtrasFragmentDoc,
     "\n  mutation EditMessage($messageId: ID!, $body: String!) {\n    editMessage(messageId: $messageId, body: $body) { ...ChatMessage }\n  }\n": types.EditMessageDocument,
     "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) { ...ChatMessage }\n  }\n": types.DeleteMessageDocument,
     "\n  mutation AddReaction($messageId: ID!, $emoji: String!) {\n    addReaction(messageId: $messageId, emoji: $emoji) { ...ChatMessage }\n  }\n": types.AddReactionDocument,
     "\n  mutation RemoveReaction($messageId: ID!, $emoji: String!) {\n    removeReaction(messageId: $messageId, emoji: $emoji) { ...ChatMessage }\n  }\n": types.RemoveReactionDocument,
-    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n    roomId\n    ...MessageExtras\n  }\n": types.ChatMessageFragmentDoc,
+    "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n    roomId\n    unreadBy\n    ...MessageExtras\n  }\n": types.ChatMessageFragmentDoc,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { token user { id username displayName } }\n  }\n": types.SignUpDocument,
     "\n  mutation LogIn($username: String!, $password: String!) {\n    login(username: $username, password: $password) { token user { id username displayName } }\n  }\n": types.LogInDocument,
     "\n  query Me {\n    me { id username displayName }\n  }\n": types.MeDocument,
     "\n  mutation LogOut {\n    logout\n  }\n": types.LogOutDocument,
     "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 10) { id username displayName }\n  }\n": types.SearchUsersDocument,
     "\n  mutation AddFriend($userId: ID!) {\n    addFriend(userId: $userId) { id }\n  }\n": types.AddFriendDocument,
-    "\n  query Sidebar {\n    friends(first: 100) { id username displayName }\n    rooms(first: 20) { id name unreadCount members { id username } }\n  }\n": types.SidebarDocument,
+    "\n  query Sidebar {\n    friends(first: 100) { id username displayName online }\n    rooms(first: 20) { id name lastSeq unreadCount members { id username } }\n  }\n": types.SidebarDocument,
     "\n  mutation CreateRoom($name: String, $memberIds: [ID!]!) {\n    createRoom(name: $name, memberIds: $memberIds) { id name }\n  }\n": types.CreateRoomDocument,
     "\n  query RoomHistory($roomId: ID!, $last: Int!, $before: String) {\n    messages(roomId: $roomId, last: $last, before: $before) {\n      edges { node { ...ChatMessage } }\n      pageInfo { hasPreviousPage startCursor }\n    }\n  }\n": types.RoomHistoryDocument,
     "\n  mutation SendChat($input: SendChatInput!) {\n    sendChat(input: $input) { id seq }\n  }\n": types.SendChatDocument,
@@ -63,6 +69,18 @@ const documents: Documents = {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CreateUpload($name: String!, $contentType: String!, $size: Int!) {\n    createUpload(name: $name, contentType: $contentType, size: $size) { uploadUrl url expiresAt }\n  }\n"): typeof import('./graphql').CreateUploadDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription RoomEvents($roomId: ID!, $afterSeq: Int) {\n    roomEvents(roomId: $roomId, afterSeq: $afterSeq) {\n      __typename\n      ... on MessageAdded { message { ...ChatMessage } }\n      ... on MessageChanged { message { ...ChatMessage } }\n      ... on ReadMarkerMoved { user { id } lastReadSeq previousReadSeq }\n      ... on TypingChanged { user { id displayName } typing }\n    }\n  }\n"): typeof import('./graphql').RoomEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription MyEvents {\n    myEvents {\n      __typename\n      ... on RoomChanged { room { id name lastSeq unreadCount members { id username } } }\n      ... on RoomRemoved { roomId }\n      ... on FriendChanged { user { id username displayName online } friend }\n      ... on PresenceChanged { user { id online } }\n      ... on AccountNotice { kind message until }\n    }\n  }\n"): typeof import('./graphql').MyEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetTyping($roomId: ID!, $typing: Boolean!) {\n    setTyping(roomId: $roomId, typing: $typing)\n  }\n"): typeof import('./graphql').SetTypingDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -86,7 +104,7 @@ export function graphql(source: "\n  mutation RemoveReaction($messageId: ID!, $e
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n    roomId\n    ...MessageExtras\n  }\n"): typeof import('./graphql').ChatMessageFragmentDoc;
+export function graphql(source: "\n  fragment ChatMessage on Message {\n    id\n    seq\n    kind\n    body\n    createdAt\n    sender { id username displayName }\n    attachment { name contentType url size }\n    roomId\n    unreadBy\n    ...MessageExtras\n  }\n"): typeof import('./graphql').ChatMessageFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -114,7 +132,7 @@ export function graphql(source: "\n  mutation AddFriend($userId: ID!) {\n    add
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Sidebar {\n    friends(first: 100) { id username displayName }\n    rooms(first: 20) { id name unreadCount members { id username } }\n  }\n"): typeof import('./graphql').SidebarDocument;
+export function graphql(source: "\n  query Sidebar {\n    friends(first: 100) { id username displayName online }\n    rooms(first: 20) { id name lastSeq unreadCount members { id username } }\n  }\n"): typeof import('./graphql').SidebarDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

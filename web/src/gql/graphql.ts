@@ -17,6 +17,11 @@ export type MessageKind =
   | 'SYSTEM'
   | 'TEXT';
 
+export type NoticeKind =
+  /** The moderation observer muted the viewer until `until`. */
+  | 'MUTED'
+  | 'UNMUTED';
+
 export type SendChatInput = {
   /** Makes it a FILE message. */
   attachment?: AttachmentInput | null | undefined;
@@ -49,6 +54,38 @@ export type CreateUploadMutationVariables = Exact<{
 
 export type CreateUploadMutation = { createUpload: { uploadUrl: string, url: string, expiresAt: string } };
 
+export type RoomEventsSubscriptionVariables = Exact<{
+  roomId: string | number;
+  afterSeq?: number | null | undefined;
+}>;
+
+
+export type RoomEventsSubscription = { roomEvents:
+    | { __typename: 'MessageAdded', message: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, unreadBy: number, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } }
+    | { __typename: 'MessageChanged', message: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, unreadBy: number, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } }
+    | { __typename: 'ReadMarkerMoved', lastReadSeq: number, previousReadSeq: number, user: { id: string } }
+    | { __typename: 'TypingChanged', typing: boolean, user: { id: string, displayName: string } }
+   };
+
+export type MyEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyEventsSubscription = { myEvents:
+    | { __typename: 'AccountNotice', kind: NoticeKind, message: string, until: string | null }
+    | { __typename: 'FriendChanged', friend: boolean, user: { id: string, username: string, displayName: string, online: boolean } }
+    | { __typename: 'PresenceChanged', user: { id: string, online: boolean } }
+    | { __typename: 'RoomChanged', room: { id: string, name: string, lastSeq: number, unreadCount: number, members: Array<{ id: string, username: string }> } }
+    | { __typename: 'RoomRemoved', roomId: string }
+   };
+
+export type SetTypingMutationVariables = Exact<{
+  roomId: string | number;
+  typing: boolean;
+}>;
+
+
+export type SetTypingMutation = { setTyping: boolean };
+
 export type MessageExtrasFragment = { version: number, deleted: boolean, editedAt: string | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null };
 
 export type EditMessageMutationVariables = Exact<{
@@ -57,14 +94,14 @@ export type EditMessageMutationVariables = Exact<{
 }>;
 
 
-export type EditMessageMutation = { editMessage: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
+export type EditMessageMutation = { editMessage: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, unreadBy: number, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
 
 export type DeleteMessageMutationVariables = Exact<{
   messageId: string | number;
 }>;
 
 
-export type DeleteMessageMutation = { deleteMessage: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
+export type DeleteMessageMutation = { deleteMessage: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, unreadBy: number, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
 
 export type AddReactionMutationVariables = Exact<{
   messageId: string | number;
@@ -72,7 +109,7 @@ export type AddReactionMutationVariables = Exact<{
 }>;
 
 
-export type AddReactionMutation = { addReaction: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
+export type AddReactionMutation = { addReaction: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, unreadBy: number, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
 
 export type RemoveReactionMutationVariables = Exact<{
   messageId: string | number;
@@ -80,9 +117,9 @@ export type RemoveReactionMutationVariables = Exact<{
 }>;
 
 
-export type RemoveReactionMutation = { removeReaction: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
+export type RemoveReactionMutation = { removeReaction: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, unreadBy: number, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
 
-export type ChatMessageFragment = { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null };
+export type ChatMessageFragment = { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, unreadBy: number, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null };
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -126,7 +163,7 @@ export type AddFriendMutation = { addFriend: { id: string } };
 export type SidebarQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SidebarQuery = { friends: Array<{ id: string, username: string, displayName: string }>, rooms: Array<{ id: string, name: string, unreadCount: number, members: Array<{ id: string, username: string }> }> };
+export type SidebarQuery = { friends: Array<{ id: string, username: string, displayName: string, online: boolean }>, rooms: Array<{ id: string, name: string, lastSeq: number, unreadCount: number, members: Array<{ id: string, username: string }> }> };
 
 export type CreateRoomMutationVariables = Exact<{
   name?: string | null | undefined;
@@ -143,7 +180,7 @@ export type RoomHistoryQueryVariables = Exact<{
 }>;
 
 
-export type RoomHistoryQuery = { messages: { edges: Array<{ node: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } }>, pageInfo: { hasPreviousPage: boolean, startCursor: string | null } } };
+export type RoomHistoryQuery = { messages: { edges: Array<{ node: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, unreadBy: number, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } }>, pageInfo: { hasPreviousPage: boolean, startCursor: string | null } } };
 
 export type SendChatMutationVariables = Exact<{
   input: SendChatInput;
@@ -166,7 +203,7 @@ export type RoomMessagesSubscriptionVariables = Exact<{
 }>;
 
 
-export type RoomMessagesSubscription = { roomMessages: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
+export type RoomMessagesSubscription = { roomMessages: { id: string, seq: number, kind: MessageKind, body: string, createdAt: string, roomId: string, unreadBy: number, version: number, deleted: boolean, editedAt: string | null, sender: { id: string, username: string, displayName: string } | null, attachment: { name: string, contentType: string, url: string, size: number } | null, reactions: Array<{ emoji: string, count: number, byViewer: boolean }>, replyTo: { id: string, seq: number, body: string, deleted: boolean, sender: { displayName: string } | null } | null } };
 
 export type SearchMessagesQueryVariables = Exact<{
   query: string;
@@ -234,6 +271,7 @@ export const ChatMessageFragmentDoc = new TypedDocumentString(`
     size
   }
   roomId
+  unreadBy
   ...MessageExtras
 }
     fragment MessageExtras on Message {
@@ -264,6 +302,123 @@ export const CreateUploadDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateUploadMutation, CreateUploadMutationVariables>;
+export const RoomEventsDocument = new TypedDocumentString(`
+    subscription RoomEvents($roomId: ID!, $afterSeq: Int) {
+  roomEvents(roomId: $roomId, afterSeq: $afterSeq) {
+    __typename
+    ... on MessageAdded {
+      message {
+        ...ChatMessage
+      }
+    }
+    ... on MessageChanged {
+      message {
+        ...ChatMessage
+      }
+    }
+    ... on ReadMarkerMoved {
+      user {
+        id
+      }
+      lastReadSeq
+      previousReadSeq
+    }
+    ... on TypingChanged {
+      user {
+        id
+        displayName
+      }
+      typing
+    }
+  }
+}
+    fragment MessageExtras on Message {
+  version
+  deleted
+  editedAt
+  reactions {
+    emoji
+    count
+    byViewer
+  }
+  replyTo {
+    id
+    seq
+    body
+    deleted
+    sender {
+      displayName
+    }
+  }
+}
+fragment ChatMessage on Message {
+  id
+  seq
+  kind
+  body
+  createdAt
+  sender {
+    id
+    username
+    displayName
+  }
+  attachment {
+    name
+    contentType
+    url
+    size
+  }
+  roomId
+  unreadBy
+  ...MessageExtras
+}`) as unknown as TypedDocumentString<RoomEventsSubscription, RoomEventsSubscriptionVariables>;
+export const MyEventsDocument = new TypedDocumentString(`
+    subscription MyEvents {
+  myEvents {
+    __typename
+    ... on RoomChanged {
+      room {
+        id
+        name
+        lastSeq
+        unreadCount
+        members {
+          id
+          username
+        }
+      }
+    }
+    ... on RoomRemoved {
+      roomId
+    }
+    ... on FriendChanged {
+      user {
+        id
+        username
+        displayName
+        online
+      }
+      friend
+    }
+    ... on PresenceChanged {
+      user {
+        id
+        online
+      }
+    }
+    ... on AccountNotice {
+      kind
+      message
+      until
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MyEventsSubscription, MyEventsSubscriptionVariables>;
+export const SetTypingDocument = new TypedDocumentString(`
+    mutation SetTyping($roomId: ID!, $typing: Boolean!) {
+  setTyping(roomId: $roomId, typing: $typing)
+}
+    `) as unknown as TypedDocumentString<SetTypingMutation, SetTypingMutationVariables>;
 export const EditMessageDocument = new TypedDocumentString(`
     mutation EditMessage($messageId: ID!, $body: String!) {
   editMessage(messageId: $messageId, body: $body) {
@@ -307,6 +462,7 @@ fragment ChatMessage on Message {
     size
   }
   roomId
+  unreadBy
   ...MessageExtras
 }`) as unknown as TypedDocumentString<EditMessageMutation, EditMessageMutationVariables>;
 export const DeleteMessageDocument = new TypedDocumentString(`
@@ -352,6 +508,7 @@ fragment ChatMessage on Message {
     size
   }
   roomId
+  unreadBy
   ...MessageExtras
 }`) as unknown as TypedDocumentString<DeleteMessageMutation, DeleteMessageMutationVariables>;
 export const AddReactionDocument = new TypedDocumentString(`
@@ -397,6 +554,7 @@ fragment ChatMessage on Message {
     size
   }
   roomId
+  unreadBy
   ...MessageExtras
 }`) as unknown as TypedDocumentString<AddReactionMutation, AddReactionMutationVariables>;
 export const RemoveReactionDocument = new TypedDocumentString(`
@@ -442,6 +600,7 @@ fragment ChatMessage on Message {
     size
   }
   roomId
+  unreadBy
   ...MessageExtras
 }`) as unknown as TypedDocumentString<RemoveReactionMutation, RemoveReactionMutationVariables>;
 export const SignUpDocument = new TypedDocumentString(`
@@ -504,10 +663,12 @@ export const SidebarDocument = new TypedDocumentString(`
     id
     username
     displayName
+    online
   }
   rooms(first: 20) {
     id
     name
+    lastSeq
     unreadCount
     members {
       id
@@ -575,6 +736,7 @@ fragment ChatMessage on Message {
     size
   }
   roomId
+  unreadBy
   ...MessageExtras
 }`) as unknown as TypedDocumentString<RoomHistoryQuery, RoomHistoryQueryVariables>;
 export const SendChatDocument = new TypedDocumentString(`
@@ -636,6 +798,7 @@ fragment ChatMessage on Message {
     size
   }
   roomId
+  unreadBy
   ...MessageExtras
 }`) as unknown as TypedDocumentString<RoomMessagesSubscription, RoomMessagesSubscriptionVariables>;
 export const SearchMessagesDocument = new TypedDocumentString(`

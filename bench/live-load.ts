@@ -1,0 +1,146 @@
+import { performance } from 'node:perf_hooks';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { gql, signUp, type BenchUser } from './graphql-client';
+import { percentiles, type Percentiles } from './report';
+
+/**
+ * The load generator of the live streams' benchmark (bench/live.ts), run as a
+ * process of its own: the same chat load twice over one world, first with
+ * every subscriber holding roomMessages alone, then with every subscriber
+ * holding roomEvents and myEvents (one socket) while each sender also types
+ * once a second; or idle connections holding roomEvents and myEvents.
+ */
+export type LiveJob =
+  | { kind: 'compare'; url: string; rooms: number; subscribers: number; senders: number; ratePerSec: number; seconds: number }
+  | { kind: 'idle'; url: string; connections: number };
+
+const now = () => performance.now();
+const progress = (line: string) => process.stderr.write(`[live-load] ${line}\n`);
+const SEND = 'mutation($input: SendChatInput!) { sendChat(input: $input) { seq } }';
+const TYPE = 'mutation($r: ID!) { setTyping(roomId: $r, typing: true) }';
+const ROOM_MESSAGES = 'subscription($roomId: ID!) { roomMessages(roomId: $roomId) { body } }';
+const ROOM_EVENTS = `subscription($roomId: ID!) { roomEvents(roomId: $roomId) {
+  __typename ... on MessageAdded { message { body unreadBy } } ... on TypingChanged { typing } } }`;
+const MY_EVENTS = 'subscription { myEvents { __typename ... on RoomChanged { room { id lastSeq unreadCount } } } }';
+
+/** Users who are all members of all rooms (a room holds at most 100). */
+async function buildWorld(url: string, userCount: number, roomCount: number): Promise<{ users: BenchUser[]; rooms: string[] }> {
+  const users: BenchUser[] = [];
+  for (let i = 0; i < userCount; i += 10) users.push(...(await Promise.all(Array.from({ length: Math.min(10, userCount - i) }, () => signUp(url)))));
+  const [owner, ...others] = users;
+  for (const other of others) await gql(url, 'mutation($id: ID!) { addFriend(userId: $id) { id } }', { id: other.id }, owner.token);
+  const rooms: string[] = [];
+  for (let r = 0; r < roomCount; r++) {
+    rooms.push((await gql(url, 'mutation($ids: [ID!]!) { createRoom(memberIds: $ids) { id } }', { ids: others.map((o) => o.id) }, owner.token)).createRoom.id);
+  }
+  return { users, rooms };
+}
+
+/**
+ * `count` sockets, each with the room's stream (roomMessages, or roomEvents
+ * with myEvents beside it), live once each has had a warm-up message.
+ */
+async function open(url: string, count: number, users: BenchUser[], rooms: string[], live: boolean, onBody: (body: string) => void): Promise<Client[]> {
+  const clients: Client[] = [];
+  const warm = new Array<boolean>(count).fill(false);
+  for (let i = 0; i < count; i++) {
+    const client = createClient({
+      url: url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${users[i % users.length].token}` },
+      retryAttempts: 0,
+    });
+    const error = (err: unknown) => progress(`subscription error: ${JSON.stringify(err).slice(0, 200)}`);
+    client.subscribe<Record<string, any>>(
+      { query: live ? ROOM_EVENTS : ROOM_MESSAGES, variables: { roomId: rooms[i % rooms.length] } },
+      {
+        next: ({ data }) => {
+          const body = live ? (data?.roomEvents?.__typename === 'MessageAdded' ? data.roomEvents.message.body : null) : data?.roomMessages?.body;
+          if (typeof body !== 'string') return;
+          warm[i] = true;
+          onBody(body);
+        },
+        error,
+        complete: () => undefined,
+      },
+    );
+    if (live) client.subscribe({ query: MY_EVENTS }, { next: () => undefined, error, complete: () => undefined });
+    clients.push(client);
+  }
+  const deadline = now() + 120_000;
+  while (warm.some((w) => !w)) {
+    if (now() > deadline) throw new Error(`only ${warm.filter(Boolean).length} of ${count} connections became live`);
+    await Promise.all(rooms.map((roomId) => gql(url, SEND, { input: { roomId, body: 'warm-up' } }, users[0].token)));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return clients;
+}
+
+/** One run of the chat load at a fixed rate; with `live`, each sender also signals typing once a second. */
+async function run(job: Extract<LiveJob, { kind: 'compare' }>, users: BenchUser[], rooms: string[], live: boolean): Promise<{ deliveryMs: Percentiles; sentPerSec: number; typingPerSec: number }> {
+  const deliveries: number[] = [];
+  const label = live ? 'roomEvents+myEvents' : 'roomMessages';
+  const clients = await open(job.url, job.subscribers, users, rooms, live, (body) => {
+    const dueAt = Number(body.split(' ')[1]);
+    if (body.startsWith('m ')) deliveries.push(now() - dueAt);
+  });
+  progress(`${label}: ${job.subscribers} connections live`);
+  const senders = users.slice(0, job.senders);
+  const typing = live
+    ? senders.map((s, i) => setInterval(() => void gql(job.url, TYPE, { r: rooms[i % rooms.length] }, s.token).then(() => typed++, () => undefined), 1000))
+    : [];
+  let typed = 0;
+  let sent = 0;
+  const started = now();
+  const end = started + job.seconds * 1000;
+  const pending: Promise<void>[] = [];
+  let n = 0;
+  for (let due = started; due < end; due += 1000 / job.ratePerSec) {
+    const wait = due - now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const i = n++;
+    const dueAt = Math.min(due, now());
+    pending.push(
+      gql(job.url, SEND, { input: { roomId: rooms[i % rooms.length], body: `m ${dueAt}` } }, senders[i % senders.length].token).then(
+        () => void sent++,
+        () => undefined,
+      ),
+    );
+  }
+  await Promise.all(pending);
+  const seconds = (now() - started) / 1000;
+  typing.forEach(clearInterval);
+  const expected = sent * (job.subscribers / rooms.length);
+  const until = now() + 5_000;
+  while (deliveries.length < expected && now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  await Promise.all(clients.map((c) => c.dispose()));
+  return { deliveryMs: percentiles(deliveries), sentPerSec: sent / seconds, typingPerSec: typed / seconds };
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2]) as LiveJob;
+  if (job.kind === 'idle') {
+    const { users, rooms } = await buildWorld(job.url, 20, 10);
+    process.stdout.write(`${JSON.stringify({ worldBuilt: true })}\n`);
+    await new Promise((resolve) => process.stdin.once('data', resolve));
+    const clients: Client[] = [];
+    for (let opened = 0; opened < job.connections; opened += 500) {
+      clients.push(...(await open(job.url, Math.min(500, job.connections - opened), users, rooms, true, () => undefined)));
+      progress(`idle: ${clients.length}/${job.connections} connections live`);
+    }
+    process.stdout.write(`${JSON.stringify({ ready: clients.length })}\n`);
+    await new Promise(() => undefined);
+  }
+  if (job.kind !== 'compare') return;
+  const { users, rooms } = await buildWorld(job.url, Math.min(Math.max(job.senders, 20), 100), job.rooms);
+  const roomMessages = await run(job, users, rooms, false);
+  const withLive = await run(job, users, rooms, true);
+  process.stdout.write(`${JSON.stringify({ roomMessages, withLive })}\n`);
+  process.exit(0);
+}
+
+main().catch((err) => {
+  process.stderr.write(`[live-load] failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { startApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/log';
+import type { LiveJob } from './live-load';
+import type { BenchResults, Percentiles } from './report';
+
+/**
+ * The cost of the live streams (issue 15), side by side with roomMessages
+ * alone in one run: the same chat load with every subscriber also holding
+ * myEvents (roomEvents instead of roomMessages) and every sender typing once a
+ * second; and the memory of an idle connection holding roomEvents and myEvents
+ * against one roomMessages subscription. Called by bench/run.ts.
+ */
+
+const LIVE_LOAD = path.join(__dirname, 'live-load.js');
+/** One roomMessages subscription's RSS before this issue (BENCHMARKS.md, 10,000 on one gateway). */
+const ROOM_MESSAGES_KB = 21.8;
+
+export interface LiveFigures {
+  roomMessages: { deliveryMs: Percentiles; sentPerSec: number };
+  withLive: { deliveryMs: Percentiles; sentPerSec: number; typingPerSec: number };
+  idle: { connections: number; kbPerConnection: number } | null;
+}
+
+function runLiveLoad(job: LiveJob, onLine?: (line: string, kill: () => void, write: (s: string) => void) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--max-old-space-size=4096', LIVE_LOAD, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let last = '';
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        last = line;
+        onLine?.(line, () => child.kill('SIGKILL'), (s) => child.stdin.write(s));
+      }
+    });
+    child.once('exit', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve(last) : reject(new Error(`live load generator exited with ${code}`))));
+  });
+}
+
+function rssAfterGc(): number {
+  for (let i = 0; i < 4; i++) global.gc!();
+  return process.memoryUsage().rss / 2 ** 20;
+}
+
+/** Idle connections with roomEvents and myEvents on a gateway in this process, measured after a full GC (as bench/run.ts does for roomMessages). */
+async function idleLive(env: Record<string, string>, connections: number): Promise<LiveFigures['idle']> {
+  const app = await startApp(loadConfig({ ...env, PORT: '0' }), ['gateway'], createLogger('bench-live-idle', true));
+  try {
+    let before = 0;
+    let after = 0;
+    let count = 0;
+    await runLiveLoad({ kind: 'idle', url: app.gateway!.url, connections }, (line, kill, write) => {
+      const said = JSON.parse(line) as { worldBuilt?: boolean; ready?: number };
+      if (said.worldBuilt) {
+        before = rssAfterGc();
+        write('go\n');
+      } else if (said.ready !== undefined) {
+        count = said.ready;
+        after = rssAfterGc();
+        kill();
+      }
+    });
+    return { connections: count, kbPerConnection: ((after - before) * 1024) / Math.max(count, 1) };
+  } finally {
+    await app.stop();
+  }
+}
+
+export async function liveBench(options: {
+  gatewayUrl: string;
+  env: Record<string, string>;
+  quick: boolean;
+  progress: (line: string) => void;
+}): Promise<{ figures: LiveFigures; targets: BenchResults['targets'] }> {
+  const { quick, progress } = options;
+  const load = quick
+    ? { rooms: 20, subscribers: 200, senders: 20, ratePerSec: 100, seconds: 5, idle: 1_000 }
+    : { rooms: 100, subscribers: 1_000, senders: 50, ratePerSec: 500, seconds: 10, idle: 5_000 };
+  progress(`live streams: ${JSON.stringify(load)}`);
+  const out = await runLiveLoad({ kind: 'compare', url: options.gatewayUrl, ...load });
+  const { roomMessages, withLive } = JSON.parse(out) as Pick<LiveFigures, 'roomMessages' | 'withLive'>;
+  progress(`live streams: idle connections with roomEvents and myEvents: opening ${load.idle}`);
+  const idle = await idleLive(options.env, load.idle);
+  const figures: LiveFigures = { roomMessages, withLive, idle };
+  const ratio = roomMessages.deliveryMs.p99 > 0 ? withLive.deliveryMs.p99 / roomMessages.deliveryMs.p99 : null;
+  const targets: BenchResults['targets'] = [
+    {
+      name: `MessageAdded delivery p99 with myEvents and typing, vs roomMessages alone (${load.subscribers} subscribers, ${load.ratePerSec} msg/s)`,
+      target: '≤ 1.2×',
+      measured:
+        ratio === null
+          ? 'not measured'
+          : `${ratio.toFixed(2)}× (${withLive.deliveryMs.p99.toFixed(1)} vs ${roomMessages.deliveryMs.p99.toFixed(1)} ms; typing ${withLive.typingPerSec.toFixed(0)}/s)`,
+      met: ratio !== null && ratio <= 1.2,
+      note: '',
+    },
+    {
+      name: `RSS per idle connection with roomEvents + myEvents (${idle?.connections ?? 0})`,
+      target: `≤ 1.5× roomMessages (${(ROOM_MESSAGES_KB * 1.5).toFixed(1)} KB)`,
+      measured: idle ? `${idle.kbPerConnection.toFixed(1)} KB` : 'not measured',
+      met: !!idle && idle.kbPerConnection <= ROOM_MESSAGES_KB * 1.5,
+      note: '',
+    },
+  ];
+  return { figures, targets };
+}
