@@ -154,7 +154,7 @@ export class Message {
   createdAt!: Date;
 
   /** The message this one answers; a deleted original stays (a tombstone), so this is set null only if it is purged. */
-  @ManyToOne({ entity: () => Message, fieldName: 'reply_to_id', nullable: true, deleteRule: 'set null' })
+  @ManyToOne({ entity: () => Message, fieldName: 'reply_to_id', referencedColumnNames: ['id'], nullable: true, deleteRule: 'set null' })
   replyTo: Message | null = null;
 
   /** 1 when sent, +1 on every edit, deletion and change of reactions. */
@@ -177,7 +177,7 @@ export class Message {
 /** One row per user and emoji on a message. */
 @Entity({ tableName: 'message_reactions' })
 export class MessageReaction {
-  @ManyToOne({ entity: () => Message, primary: true, fieldName: 'message_id', deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => Message, primary: true, fieldName: 'message_id', referencedColumnNames: ['id'], deleteRule: 'cascade' })
   message!: Message;
 
   @PrimaryKey({ type: 'string', length: 64 })
@@ -276,7 +276,7 @@ export class Upload {
   room: Room | null = null;
 
   @Index()
-  @ManyToOne({ entity: () => Message, fieldName: 'message_id', nullable: true, deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => Message, fieldName: 'message_id', referencedColumnNames: ['id'], nullable: true, deleteRule: 'cascade' })
   message: Message | null = null;
 }
 
@@ -332,7 +332,7 @@ export class ModerationDecision {
 /** One report per reporter and message. */
 @Entity({ tableName: 'message_reports' })
 export class MessageReport {
-  @ManyToOne({ entity: () => Message, primary: true, fieldName: 'message_id', deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => Message, primary: true, fieldName: 'message_id', referencedColumnNames: ['id'], deleteRule: 'cascade' })
   message!: Message;
 
   @ManyToOne({ entity: () => User, primary: true, fieldName: 'reporter_id', deleteRule: 'cascade' })
