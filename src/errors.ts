@@ -40,6 +40,8 @@ export class RateLimitedError extends UserError {
 export const badInput = (message: string) => new UserError('BAD_USER_INPUT', message);
 export const forbidden = (message = 'You are not allowed to do that.') => new UserError('FORBIDDEN', message);
 export const notFound = (message: string) => new UserError('NOT_FOUND', message);
+/** The moderation observer muted the user until `until` (sendChat, editMessage, addReaction). */
+export const muted = (until: string) => new UserError('FORBIDDEN', `you are muted until ${until}`, { reason: 'MUTED', until });
 export const conflict = (message: string) => new UserError('CONFLICT', message);
 export const unauthenticated = (message = 'You must be logged in.') => new UserError('UNAUTHENTICATED', message);
 /**

@@ -58,3 +58,8 @@ export const messageEvent = (message: MessageRecord): MessageEvent => ({ v: RECO
 
 export const roomJoinedEvent = (roomId: string, userId: string): RoomJoinedEvent => ({ v: RECORD_VERSION, type: 'room-joined', userId, roomId });
 
+
+/** Whether a mute (MuteUser) still holds at `now`, the transaction's time. */
+export function isMuted(mutedUntil: string | null | undefined, now: string): boolean {
+  return mutedUntil != null && Date.parse(mutedUntil) > Date.parse(now);
+}

@@ -4,9 +4,9 @@ import {
   type MessageRecord,
   type ReactionRecord,
 } from '../contracts/records';
-import { UserError, badInput, forbidden, notFound } from '../errors';
+import { UserError, badInput, forbidden, muted, notFound } from '../errors';
 import { LIMITS } from '../rules';
-import type { Decide, Decision } from './decision';
+import { isMuted, type Decide, type Decision } from './decision';
 
 /**
  * Edits, deletions and reactions: each changes one message, raises its
@@ -22,6 +22,8 @@ export interface MessageChangeState {
   /** Whether the actor is a member of the message's room now. */
   isMember: boolean;
   now: string;
+  /** Until when the moderation observer muted the actor (null: never); absent: not loaded. */
+  mutedUntil?: string | null;
 }
 
 /** What the store writes: the message's new row (body, attachment, version...) and the reaction added or removed. */
@@ -83,6 +85,7 @@ export const decideEditMessage: Decide<'EditMessage', MessageChangeState, Messag
   const message = messageOf(state, payload.roomId);
   if (!message) return notFound('no such message');
   if (message.sender?.id !== actorId) return forbidden('only the sender can edit a message');
+  if (isMuted(state.mutedUntil, state.now)) return muted(state.mutedUntil!);
   if (!state.isMember) return forbidden('only members of this room can do that');
   if (message.kind !== 'TEXT' && message.kind !== 'FILE') return badInput('only TEXT and FILE messages can be edited');
   if (message.deleted) return badInput('a deleted message cannot be edited');
@@ -112,6 +115,7 @@ function reactionTarget(state: MessageChangeState, roomId: string): MessageRecor
 export const decideAddReaction: Decide<'AddReaction', MessageChangeState, MessageChange> = ({ actorId, payload }, state) => {
   const message = reactionTarget(state, payload.roomId);
   if (message instanceof UserError) return message;
+  if (isMuted(state.mutedUntil, state.now)) return muted(state.mutedUntil!);
   if (message.deleted) return badInput('a deleted message cannot be reacted to');
   const reactions = message.reactions ?? [];
   const entry = reactions.find((r) => r.emoji === payload.emoji);

@@ -1,8 +1,8 @@
 import type { AttachmentRecord, MessageRecord, PublicUser } from '../contracts/records';
 import { uploadIdOf } from '../contracts/uploads';
-import { badInput, notFound, type UserError } from '../errors';
+import { badInput, muted, notFound, type UserError } from '../errors';
 import { LIMITS } from '../rules';
-import { messageEvent, messageId, refuseNonMember, type Decide, type RoomView } from './decision';
+import { isMuted, messageEvent, messageId, refuseNonMember, type Decide, type RoomView } from './decision';
 import type { Appended } from './rooms';
 import { newMessageFields } from './message-changes';
 
@@ -24,6 +24,8 @@ export interface SendChatState {
   /** The room's message with the command's clientMessageId, when there is one. */
   earlier: { message: MessageRecord; bookmarked: boolean } | null;
   now: string;
+  /** Until when the moderation observer muted the sender (null: never); absent: not loaded. */
+  mutedUntil?: string | null;
   /** The upload the attachment names (`upload:<id>`), locked; null when there is none; absent for an external URL. */
   upload?: UploadView | null;
   /** The message named by replyToId as it is now (any room's: the decision checks), null when none has that id. */
@@ -56,6 +58,7 @@ export const decideSendChat: Decide<'SendChat', SendChatState, SendChatWrites> =
   if (refused) return refused;
   // A resend of a message this room already has: answer with the first one, publish nothing.
   if (state.earlier) return { result: state.earlier, events: [], writes: null };
+  if (isMuted(state.mutedUntil, state.now)) return muted(state.mutedUntil!);
   const { roomId, body, clientMessageId, attachment } = payload;
   const uploadId = attachment ? uploadIdOf(attachment.url) : null;
   if (attachment && uploadId !== null) {

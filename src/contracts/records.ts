@@ -89,6 +89,8 @@ export interface ReactionRecord {
 export interface ReplyError {
   code: string;
   message: string;
+  /** A user error's extensions beside the code (reason, until...). */
+  details?: Record<string, unknown>;
 }
 export type Reply =
   | { v: number; commandId: string; ok: true; result: unknown }
@@ -222,13 +224,14 @@ export function eventRoute(event: ChatEvent): { key: string; channel: string } {
       // One key, so one partition every gateway keeps reading, whatever else it pauses (docs/scaling.md).
       return { key: SESSIONS_CHANNEL, channel: SESSIONS_CHANNEL };
     case 'presence':
-      // Every gateway reads presence: one key (= the channel), so one partition the gate keeps resumed.
-      return { key: PRESENCE_CHANNEL, channel: PRESENCE_CHANNEL };
+      // Every gateway reads presence: on the sessions partition, which no gateway pauses (docs/scaling.md).
+      return { key: SESSIONS_CHANNEL, channel: PRESENCE_CHANNEL };
   }
 }
 
 /** The Kafka key of a channel's events (what eventRoute gives them), so a reader can tell which partition holds it. */
 export function channelKey(channel: string): string {
+  if (channel === PRESENCE_CHANNEL) return SESSIONS_CHANNEL;
   return channel.startsWith('user:') ? channel.slice('user:'.length) : channel;
 }
 

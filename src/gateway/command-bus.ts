@@ -184,7 +184,7 @@ export class CommandBus {
       );
     }
     if (reply.ok) return reply.result as CommandResults[T];
-    if (isUserErrorCode(reply.error.code)) throw new UserError(reply.error.code, reply.error.message);
+    if (isUserErrorCode(reply.error.code)) throw new UserError(reply.error.code, reply.error.message, reply.error.details);
     throw new Error(`command ${command.id} failed in the worker: ${reply.error.message}`);
   }
 

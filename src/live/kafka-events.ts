@@ -59,6 +59,7 @@ export class KafkaEvents implements EventSource {
     const topic = this.config.topics.messages;
     this.partitions = (await this.admin.fetchTopicOffsets(topic)).length;
     const counted = this.metrics.recordCounters('messages');
+    const sessionsPartition = this.partitionOfChannel(SESSIONS_CHANNEL);
     const watched = {
       producer: kafka.producer.bind(kafka),
       consumer: (config: ConsumerConfig) => {
@@ -77,9 +78,12 @@ export class KafkaEvents implements EventSource {
             eachMessage:
               eachMessage &&
               (async (payload) => {
-                counted.fetched.inc();
-                const channel = payload.message.headers?.[CHANNEL_HEADER];
-                if (channel !== undefined && this.channels.has(String(channel))) counted.delivered.inc();
+                // The sessions partition (sessions, presence) is read by every gateway by design: not counted as its traffic.
+                if (payload.partition !== sessionsPartition) {
+                  counted.fetched.inc();
+                  const channel = payload.message.headers?.[CHANNEL_HEADER];
+                  if (channel !== undefined && this.channels.has(String(channel))) counted.delivered.inc();
+                }
                 await eachMessage(payload);
                 commits.processed(payload.topic, payload.partition, payload.message.offset);
               }),

@@ -128,7 +128,7 @@ export class Metrics {
 
   private readonly recordsFetched = new Counter({
     name: 'chat_kafka_records_fetched_total',
-    help: "Records this process's consumer fetched and looked at, by consumer (a gateway's replies and messages): with records_delivered, the share it read for nobody here",
+    help: "Records this process's consumer fetched and looked at, by consumer (a gateway's replies and messages; not the sessions partition every gateway reads): with records_delivered, the share it read for nobody here",
     labelNames: ['consumer'] as const,
     registers: [this.registry],
   });

@@ -84,9 +84,10 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
  * AggregateError, so causes and inner errors are looked through.
  */
 export function classifyStoreError(err: unknown): unknown {
-  if (err instanceof StoreError || !(err instanceof Error)) return err;
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const inner = e instanceof AggregateError ? e.errors.filter((x): x is Error => x instanceof Error) : [];
+  if (err instanceof StoreError || !isErrorLike(err)) return err;
+  for (let e: unknown = err, depth = 0; isErrorLike(e) && depth < 5; e = e.cause, depth++) {
+    const errors = (e as { errors?: unknown }).errors; // an AggregateError's
+    const inner = Array.isArray(errors) ? errors.filter(isErrorLike) : [];
     const message = withoutSql(err.message);
     if ([e, ...inner].some(isConnectionFailure)) return new StoreUnavailableError(message, codeOf(e), { cause: err });
     const code = codeOf(e);
@@ -138,6 +139,14 @@ export async function classified<T>(operation: Promise<T>): Promise<T> {
 function withoutSql(message: string): string {
   const at = message.lastIndexOf(' - ');
   return at === -1 ? message : message.slice(at + 3);
+}
+
+/**
+ * An Error by shape, not by `instanceof`: the driver's errors can come from
+ * another realm (Node's own, under jest's module sandbox), where instanceof fails.
+ */
+function isErrorLike(e: unknown): e is Error {
+  return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string';
 }
 
 function codeOf(e: Error): string | undefined {

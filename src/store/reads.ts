@@ -56,11 +56,6 @@ export async function isTokenRevoked(em: EntityManager, tokenId: string, userId?
   return Boolean(row.refused);
 }
 
-/** Until when the user is muted, or null when they are not (any more). */
-export async function loadMutedUntil(em: EntityManager, userId: string): Promise<string | null> {
-  const [row] = await em.execute('select muted_until from users where id = ? and muted_until > now()', [userId]);
-  return row ? iso(row.muted_until) : null;
-}
 
 /** The password hash of a user, to check a password against (deleteAccount); null without the user. */
 export async function findPasswordHash(em: EntityManager, userId: string): Promise<string | null> {

@@ -403,7 +403,7 @@ export class Worker {
       const applySeconds = (performance.now() - startedAt) / 1000;
       const refused = decision instanceof UserError;
       const reply: Reply = refused
-        ? errorReply(command.id, decision.code, decision.message)
+        ? errorReply(command.id, decision.code, decision.message, decision.details)
         : { v: RECORD_VERSION, commandId: command.id, ok: true, result: decision.result };
       const events = refused ? [] : decision.events.map(outgoing);
       const applied: Applied = { reply: JSON.stringify(reply), events, outcome: refused ? 'refused' : 'ok', applySeconds };
@@ -475,8 +475,9 @@ export class Worker {
   }
 }
 
-function errorReply(commandId: string, code: string, message: string): Reply {
-  return { v: RECORD_VERSION, commandId, ok: false, error: { code, message } };
+function errorReply(commandId: string, code: string, message: string, details?: Record<string, unknown>): Reply {
+  const error = details && Object.keys(details).length > 0 ? { code, message, details } : { code, message };
+  return { v: RECORD_VERSION, commandId, ok: false, error };
 }
 
 /** The partition a gateway asked its reply on; null for none or one that is not a partition number (keyed by reply-to then). */

@@ -67,7 +67,7 @@ function fakeKafka(readServedPartitionsOnly = false) {
 function payload(channel: string, offset: string): EachMessagePayload {
   return {
     topic: TOPIC,
-    partition: 2,
+    partition: partitionOfKey(channel, PARTITIONS), // where its key puts it (the sessions partition is not counted)
     message: { key: null, value: Buffer.from('{}'), timestamp: '0', attributes: 0, offset, headers: { channel: Buffer.from(channel) } },
     heartbeat: async () => undefined,
     pause: () => () => undefined,
@@ -108,7 +108,7 @@ describe('KafkaEvents (the adapter of graphql-kafkajs-subscriptions)', () => {
 
     jest.advanceTimersByTime(COMMIT_INTERVAL_MS);
     await Promise.resolve();
-    expect(committed).toEqual([{ topic: TOPIC, partition: 2, offset: '42' }]);
+    expect(committed).toEqual([{ topic: TOPIC, partition: partitionOfKey(ROOM, PARTITIONS), offset: '42' }]);
 
     events.unsubscribe(id);
     await runConfigs[0].eachMessage!(payload(ROOM, '42'));

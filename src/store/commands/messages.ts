@@ -1,7 +1,7 @@
 import type { CommandEnvelope } from '../../contracts/commands';
 import type { BookmarkChange, BookmarkState, SendChatState, SendChatWrites } from '../../commands/messages';
 import { uploadIdOf } from '../../contracts/uploads';
-import { MESSAGE_WITH_SENDER, USER_COLUMNS, messageWithSender, publicUser } from '../rows';
+import { MESSAGE_WITH_SENDER, USER_COLUMNS, iso, messageWithSender, publicUser } from '../rows';
 import { loadMessageRecord } from './message-changes';
 import type { Tx } from '../transaction';
 import { bindUpload, loadUploadForSend } from '../uploads';
@@ -11,7 +11,8 @@ export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope
   const { roomId, clientMessageId } = payload;
   // The room locked (one room's messages are numbered one at a time), the membership and the sender: one round trip.
   const [row] = await tx.execute(
-    `select r.last_seq, m.user_id as member_id, ${USER_COLUMNS.split(', ').map((c) => `u.${c} as u_${c}`).join(', ')}
+    `select r.last_seq, m.user_id as member_id, u.muted_until as u_muted_until,
+       ${USER_COLUMNS.split(', ').map((c) => `u.${c} as u_${c}`).join(', ')}
      from rooms r left join room_members m on m.room_id = r.id and m.user_id = ? left join users u on u.id = ?
      where r.id = ? for update of r`,
     [actorId, actorId, roomId],
@@ -19,6 +20,7 @@ export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope
   const room = row ? { lastSeq: Number(row.last_seq), isMember: Boolean(row.member_id) } : null;
   if (!room?.isMember) return { room, sender: null, earlier: null, now };
   const sender = row.u_id ? publicUser(row, 'u_') : undefined;
+  const mutedUntil = row.u_muted_until ? iso(row.u_muted_until) : null;
   let earlier: SendChatState['earlier'] = null;
   if (clientMessageId !== null) {
     const [first] = await tx.execute(
@@ -32,8 +34,8 @@ export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope
   const replyTo = replyToId === null || earlier ? null : await loadMessageRecord(tx, replyToId, false);
   const uploadId = payload.attachment && !earlier ? uploadIdOf(payload.attachment.url) : null;
   const members = earlier ? undefined : await memberCount(tx, roomId);
-  if (uploadId === null) return { room, sender: sender ?? null, earlier, now, replyTo, memberCount: members };
-  return { room, sender: sender ?? null, earlier, now, replyTo, memberCount: members, upload: await loadUploadForSend(tx, uploadId) };
+  const state = { room, sender: sender ?? null, earlier, now, mutedUntil, replyTo, memberCount: members };
+  return uploadId === null ? state : { ...state, upload: await loadUploadForSend(tx, uploadId) };
 }
 
 /** The message, and the upload it sends bound to its room (readable by the room's members from now on). */
