@@ -86,6 +86,8 @@ interface UserState {
   ready: Promise<void>;
   unlisten: (() => void) | null;
   gone: boolean;
+  /** While the friends are being read: who came or went meanwhile, told once they are known (null once loaded). */
+  presenceWhileLoading: Set<string> | null;
 }
 
 /** A room followed for the users here who are in it; its events are applied in order, one at a time. */
@@ -122,7 +124,7 @@ export class UserStreams {
   async open(userId: string, tokenId: string): Promise<AsyncIterableIterator<UserItem>> {
     let state = this.users.get(userId);
     if (!state) {
-      const fresh: UserState = { userId, rooms: new Map(), friends: new Map(), subscribers: new Set(), ready: Promise.resolve(), unlisten: null, gone: false };
+      const fresh: UserState = { userId, rooms: new Map(), friends: new Map(), subscribers: new Set(), ready: Promise.resolve(), unlisten: null, gone: false, presenceWhileLoading: new Set() };
       fresh.ready = this.load(fresh);
       this.users.set(userId, fresh);
       state = fresh;
@@ -179,6 +181,7 @@ export class UserStreams {
   /** A user came online or went offline: their friends here hear it. */
   presenceChanged(userId: string): void {
     for (const user of this.users.values()) {
+      if (user.presenceWhileLoading) user.presenceWhileLoading.add(userId);
       const friend = user.friends.get(userId);
       if (friend) this.emit(user, { kind: 'presence-changed', user: friend });
     }
@@ -193,6 +196,13 @@ export class UserStreams {
       ]);
       for (const friend of friends) user.friends.set(friend.id, friend);
       for (const room of rooms) user.rooms.set(room.id, room);
+      // A friend who came or went while the friends were read: the client's own read may have missed it too.
+      const changed = user.presenceWhileLoading ?? new Set<string>();
+      user.presenceWhileLoading = null;
+      for (const id of changed) {
+        const friend = user.friends.get(id);
+        if (friend) this.emit(user, { kind: 'presence-changed', user: friend });
+      }
       await Promise.all(rooms.map((room) => this.follow(room.id, user)));
     } catch (err) {
       this.drop(user);
