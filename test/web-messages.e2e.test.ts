@@ -64,7 +64,8 @@ test('reply with a quote, react, edit and delete one’s own message, and find a
   // Edit and delete one's own message (the browser's prompt and confirm).
   page.once('dialog', (dialog) => void dialog.accept('running very late'));
   await item(page, 2).getByRole('button', { name: 'Edit' }).click();
-  await item(page, 2).locator('.body', { hasText: 'running very late' }).waitFor();
+  // The message's own body (`:scope >`), not its quote's.
+  await item(page, 2).locator(':scope > .body', { hasText: 'running very late' }).waitFor();
   await item(page, 2).locator('.edited').waitFor();
   expect(await item(page, 1).getByRole('button', { name: 'Edit' }).count()).toBe(0);
   page.once('dialog', (dialog) => void dialog.accept());
