@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { startApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/log';
+import { runScript } from './child';
 import type { LiveJob } from './live-load';
 import type { BenchResults, Percentiles } from './report';
 
@@ -24,23 +24,7 @@ export interface LiveFigures {
   idle: { connections: number; kbPerConnection: number } | null;
 }
 
-function runLiveLoad(job: LiveJob, onLine?: (line: string, kill: () => void, write: (s: string) => void) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=4096', LIVE_LOAD, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let last = '';
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        last = line;
-        onLine?.(line, () => child.kill('SIGKILL'), (s) => child.stdin.write(s));
-      }
-    });
-    child.once('exit', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve(last) : reject(new Error(`live load generator exited with ${code}`))));
-  });
-}
+const runLiveLoad = (job: LiveJob, onLine?: Parameters<typeof runScript>[2]) => runScript(LIVE_LOAD, job, onLine);
 
 function rssAfterGc(): number {
   for (let i = 0; i < 4; i++) global.gc!();
@@ -54,15 +38,15 @@ async function idleLive(env: Record<string, string>, connections: number): Promi
     let before = 0;
     let after = 0;
     let count = 0;
-    await runLiveLoad({ kind: 'idle', url: app.gateway!.url, connections }, (line, kill, write) => {
+    await runLiveLoad({ kind: 'idle', url: app.gateway!.url, connections }, (line, child) => {
       const said = JSON.parse(line) as { worldBuilt?: boolean; ready?: number };
       if (said.worldBuilt) {
         before = rssAfterGc();
-        write('go\n');
+        child.stdin!.write('go\n');
       } else if (said.ready !== undefined) {
         count = said.ready;
         after = rssAfterGc();
-        kill();
+        child.kill('SIGKILL');
       }
     });
     return { connections: count, kbPerConnection: ((after - before) * 1024) / Math.max(count, 1) };

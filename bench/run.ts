@@ -13,6 +13,7 @@ import { dropDatabase, ensureDatabase, ensurePostgres } from '../src/dev/postgre
 import { startProcess, type ServiceProcess } from '../src/dev/processes';
 import { createLogger } from '../src/log';
 import { cpuSpent, kafkaBrokerPids, postgresBackends, readCpu, redisPids, type CpuGroups } from './cpu';
+import { runScript } from './child';
 import { gql, signUp } from './graphql-client';
 import { TraceCollector } from './trace-collector';
 import type { Job, StepPlan } from './load';
@@ -55,23 +56,7 @@ const steps: StepPlan[] = [
 ];
 
 /** Runs the load generator as its own process; `onLine` sees each stdout line (the result is the last). */
-function runLoad(job: Job, onLine?: (line: string, child: ChildProcess) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=4096', LOAD_SCRIPT, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let last = '';
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        last = line;
-        onLine?.(line, child);
-      }
-    });
-    child.once('exit', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve(last) : reject(new Error(`load generator exited with ${code}`))));
-  });
-}
+const runLoad = (job: Job, onLine?: (line: string, child: ChildProcess) => void) => runScript(LOAD_SCRIPT, job, onLine);
 
 /** A chat target: where its GraphQL server listens and which processes serve it (for CPU per chat). */
 interface ChatTarget {

@@ -168,10 +168,13 @@ export async function roomOfTwo(urlA: string, urlB = urlA): Promise<{ alice: Tes
   return { alice, bob, roomId };
 }
 
+/** The password of every user the tests sign up. */
+export const TEST_PASSWORD = 'correct horse battery';
+
 export async function signUp(url: string, name = 'user'): Promise<TestUser> {
   const username = `${name}_${randomUUID().slice(0, 8)}`;
   const data = await gqlOk(url, 'mutation($input: SignUpInput!) { signUp(input: $input) { token user { id username } } }', {
-    input: { username, password: 'correct horse battery', displayName: name },
+    input: { username, password: TEST_PASSWORD, displayName: name },
   });
   return { id: data.signUp.user.id, username, token: data.signUp.token };
 }

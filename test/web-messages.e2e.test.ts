@@ -1,41 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildWebUi } from '../web/build';
+import type { Page } from 'playwright-core';
+import { browserForThisFile, enter } from './browser';
 import { SEND_CHAT, gqlOk, roomOfTwo, serviceForThisFile } from './support';
-
-/** Debian's Chromium: playwright-core drives it and downloads no browser of its own. */
-const CHROMIUM = '/usr/bin/chromium';
 
 // The web UI's reply, reaction bar, edit, delete and message search, in Chromium against a gateway and worker in this process.
 const service = serviceForThisFile('webmsg', 1, { SEND_RATE_PER_SECOND: '0' });
 const url = () => service.urls[0];
 
-let browser: Browser;
-let context: BrowserContext | null = null;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  await buildWebUi();
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-});
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-});
+const browser = browserForThisFile();
 
 async function logIn(username: string): Promise<Page> {
-  context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(url().replace(/\/graphql$/, '/'));
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await page.locator('#whoami').getByText(`@${username}`).waitFor();
+  const page = await browser.openPage(url());
+  await enter(page, username);
   return page;
 }
 
@@ -77,5 +53,4 @@ test('reply with a quote, react, edit and delete one’s own message, and find a
   await page.getByRole('button', { name: 'Find' }).click();
   await page.locator('#message-search-results li', { hasText: word }).click();
   await page.locator('#message-list li.found[data-seq="1"]').waitFor();
-  expect(pageErrors).toEqual([]);
 }, 90_000);

@@ -1,64 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildWebUi } from '../web/build';
-import { SEND_CHAT, befriend, createRoom, gqlOk, range, roomOfTwo, serviceForThisFile, signUp, waitFor, type TestUser } from './support';
+import type { Page } from 'playwright-core';
+import { browserForThisFile, enter, submitAuth } from './browser';
+import { SEND_CHAT, befriend, createRoom, gqlOk, range, roomOfTwo, serviceForThisFile, signUp, TEST_PASSWORD, waitFor, type TestUser } from './support';
 import { TcpProxy } from './tcp-proxy';
-
-/** Debian's Chromium: playwright-core drives it and downloads no browser of its own. */
-const CHROMIUM = '/usr/bin/chromium';
 
 // The web UI in Debian's Chromium against a gateway and worker in this process.
 const service = serviceForThisFile('web');
 const url = () => service.urls[0];
-const PASSWORD = 'correct horse battery';
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
-
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-/** Uncaught exceptions in any page: a test fails on them. */
-let pageErrors: string[] = [];
-
-beforeAll(async () => {
-  await buildWebUi();
-  // As root, Chromium runs only without its sandbox.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-});
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-  const errors = pageErrors;
-  pageErrors = [];
-  expect(errors).toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserForThisFile();
 
 /** A fresh browser (own storage) on the UI; `base` is the gateway's origin unless given. */
-async function openUi(base = url().replace(/\/graphql$/, '/')): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(base);
-  return page;
-}
-
-async function submitAuth(page: Page, username: string, button: 'Sign up' | 'Log in'): Promise<void> {
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: button, exact: true }).click();
-}
-
-async function enter(page: Page, username: string, button: 'Sign up' | 'Log in'): Promise<void> {
-  await submitAuth(page, username, button);
-  await page.locator('#whoami').getByText(`@${username}`).waitFor();
-}
+const openUi = (base = url()) => browser.openPage(base);
 
 async function send(page: Page, body: string): Promise<void> {
   await page.getByLabel('Message').fill(body);
@@ -129,7 +84,7 @@ test('two people sign up, befriend, share a room and chat live; the room shows a
   expect(await shown(pageA)).toEqual(['hello bob', 'are you there?', 'yes!']);
 
   // Viewing the room marked it read on the server, as a fresh login of Bob's sees.
-  const login = await gqlOk(url(), 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u: bob, p: PASSWORD });
+  const login = await gqlOk(url(), 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u: bob, p: TEST_PASSWORD });
   await waitFor('Bob to have read everything', async () => {
     const { rooms } = await gqlOk(url(), '{ rooms { name unreadCount } }', {}, login.login.token);
     return rooms.length === 1 && rooms[0].unreadCount === 0;

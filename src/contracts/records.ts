@@ -224,13 +224,13 @@ export function eventRoute(event: ChatEvent): { key: string; channel: string } {
       // One key, so one partition every gateway keeps reading, whatever else it pauses (docs/scaling.md).
       return { key: SESSIONS_CHANNEL, channel: SESSIONS_CHANNEL };
     case 'presence':
-      // Every gateway reads presence: on the sessions partition, which no gateway pauses (docs/scaling.md).
-      return { key: SESSIONS_CHANNEL, channel: PRESENCE_CHANNEL };
+      return { key: channelKey(PRESENCE_CHANNEL), channel: PRESENCE_CHANNEL };
   }
 }
 
 /** The Kafka key of a channel's events (what eventRoute gives them), so a reader can tell which partition holds it. */
 export function channelKey(channel: string): string {
+  // Every gateway reads presence: on the sessions partition, which no gateway pauses (docs/scaling.md).
   if (channel === PRESENCE_CHANNEL) return SESSIONS_CHANNEL;
   return channel.startsWith('user:') ? channel.slice('user:'.length) : channel;
 }

@@ -1,14 +1,15 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { RECORD_VERSION } from '../../contracts/records';
 import { notFound } from '../../errors';
-import { HISTORY_PAGE, type RoomItem } from '../../live/room-stream';
+import type { RoomItem } from '../../live/room-stream';
 import type { UserItem } from '../../live/user-streams';
-import { checkAfterSeq, checkId } from '../../rules';
-import { loadFriendIds, loadMessages, loadUser, requireMembership } from '../../store/reads';
+import { checkId } from '../../rules';
+import { loadFriendIds, loadUser, requireMembership } from '../../store/reads';
 import { requireViewer, type Context } from '../context';
 import { RoomEventUnion, UserEventUnion, roomEventOf, userEventOf } from '../live-types';
 import { DateTimeScalar } from '../scalars';
 import { UserType } from '../types';
+import { openRoomStream } from './messages';
 
 /** Who may see a user's presence: the user and their friends. */
 const FRIENDS_SEEN_FOR_MS = 10_000;
@@ -62,23 +63,8 @@ export class LiveResolver {
   @Subscription(() => RoomEventUnion, {
     description:
       'Everything that happens in a room, for members only. With afterSeq, first a\nMessageAdded for every stored message with seq > afterSeq, then live events;\nMessageAdded events keep roomMessages\' order and gap-free guarantee.\nMessageChanged, ReadMarkerMoved and TypingChanged are live only: after a\nreconnect, a client re-reads the page it shows with `messages`.',
-    subscribe: async ({ args, context }) => {
-      const ctx = context as Context;
-      const viewer = requireViewer(ctx);
-      const roomId = checkId('roomId', args.roomId as string);
-      const orm = ctx.services.orm;
-      // As roomMessages, with the live-only kinds passed through.
-      return ctx.services.live.openRoom(
-        roomId,
-        viewer.userId,
-        {
-          start: async () => checkAfterSeq(args.afterSeq as number | null | undefined, await requireMembership(orm.em.fork(), viewer.userId, roomId)),
-          history: (afterSeq, beforeSeq) =>
-            loadMessages(orm.em.fork(), viewer.userId, roomId, { afterSeq, beforeSeq, limit: HISTORY_PAGE, fromEnd: false }),
-        },
-        true,
-      );
-    },
+    // As roomMessages, with the live-only kinds passed through.
+    subscribe: ({ args, context }) => openRoomStream(context as Context, args, true),
   })
   roomEvents(
     @Root() item: RoomItem,

@@ -6,6 +6,29 @@ import { requireViewer, type Context } from '../context';
 import { HISTORY_PAGE } from '../../live/room-stream';
 import { MessageConnectionType, MessageType, SendChatInput } from '../types';
 
+/**
+ * A room's stream for roomMessages and roomEvents (`withLiveOnly`: the
+ * live-only kinds too): membership checked, history then live.
+ */
+export async function openRoomStream(ctx: Context, args: Record<string, unknown>, withLiveOnly: boolean) {
+  const viewer = requireViewer(ctx);
+  const roomId = checkId('roomId', args.roomId as string);
+  const orm = ctx.services.orm;
+  // Not ctx.em: the context lives as long as the subscription, and an EntityManager would stay with it (a few KB each).
+  // The router runs these reads within the subscriptions' share of the database pool.
+  return ctx.services.live.openRoom(
+    roomId,
+    viewer.userId,
+    {
+      // Without afterSeq the stream starts after the newest message as of the membership check.
+      start: async () => checkAfterSeq(args.afterSeq as number | null | undefined, await requireMembership(orm.em.fork(), viewer.userId, roomId)),
+      history: (afterSeq, beforeSeq) =>
+        loadMessages(orm.em.fork(), viewer.userId, roomId, { afterSeq, beforeSeq, limit: HISTORY_PAGE, fromEnd: false }),
+    },
+    withLiveOnly,
+  );
+}
+
 async function setBookmark(ctx: Context, messageId: string, bookmarked: boolean): Promise<MessageType> {
   const viewer = requireViewer(ctx);
   const id = checkId('messageId', messageId);
@@ -70,20 +93,7 @@ export class MessageResolver {
   @Subscription(() => MessageType, {
     description:
       'New messages of a room, in seq order, for members only. With afterSeq, first\nevery stored message with seq > afterSeq, then live ones: no gap and no\nrepeat between the two, so a client that reconnects with the last seq it saw\nmisses nothing.',
-    subscribe: async ({ args, context }) => {
-      const ctx = context as Context;
-      const viewer = requireViewer(ctx);
-      const roomId = checkId('roomId', args.roomId as string);
-      const orm = ctx.services.orm;
-      // Not ctx.em: the context lives as long as the subscription, and an EntityManager would stay with it (a few KB each).
-      // The router runs these reads within the subscriptions' share of the database pool.
-      return ctx.services.live.openRoom(roomId, viewer.userId, {
-        // Without afterSeq the stream starts after the newest message as of the membership check.
-        start: async () => checkAfterSeq(args.afterSeq as number | null | undefined, await requireMembership(orm.em.fork(), viewer.userId, roomId)),
-        history: (afterSeq, beforeSeq) =>
-          loadMessages(orm.em.fork(), viewer.userId, roomId, { afterSeq, beforeSeq, limit: HISTORY_PAGE, fromEnd: false }),
-      });
-    },
+    subscribe: ({ args, context }) => openRoomStream(context as Context, args, false),
   })
   roomMessages(
     @Root() viewed: ViewedMessage,

@@ -4,7 +4,6 @@ import type { MessageChange, MessageChangeState } from '../../commands/message-c
 import { MESSAGE_WITH_SENDER, iso, messageWithSender } from '../rows';
 import type { Tx } from '../transaction';
 import { deleteUploadsOfMessage } from '../uploads';
-import { roomView } from './common';
 
 /** A message as it is now (replyTo, reactions, sender), or null; with `lock`, its row stays locked until the transaction ends. */
 export async function loadMessageRecord(tx: Tx, messageId: string, lock: boolean): Promise<MessageRecord | null> {
@@ -25,9 +24,13 @@ export async function loadMessageChange<T extends ChangeType>(tx: Tx, command: C
   const { roomId, messageId } = command.payload as CommandEnvelope<ChangeType>['payload'];
   const message = await loadMessageRecord(tx, messageId, true);
   if (!message || message.roomId !== roomId) return { message, isMember: false, now };
-  const room = await roomView(tx, roomId, command.actorId as string, false);
-  const [actor] = await tx.execute('select muted_until from users where id = ?', [command.actorId]);
-  return { message, isMember: room?.isMember ?? false, now, mutedUntil: actor?.muted_until ? iso(actor.muted_until) : null };
+  // The actor's membership and mute: one round trip.
+  const [actor] = await tx.execute(
+    `select exists (select 1 from room_members where room_id = ? and user_id = ?) as is_member,
+       (select muted_until from users where id = ?) as muted_until`,
+    [roomId, command.actorId, command.actorId],
+  );
+  return { message, isMember: Boolean(actor.is_member), now, mutedUntil: actor.muted_until ? iso(actor.muted_until) : null };
 }
 
 /** Writes a decided change: the message's row (with its new version), and the reaction added or removed. */

@@ -5,13 +5,15 @@ import { MESSAGE_WITH_SENDER, USER_COLUMNS, iso, messageWithSender, publicUser }
 import { loadMessageRecord } from './message-changes';
 import type { Tx } from '../transaction';
 import { bindUpload, loadUploadForSend } from '../uploads';
-import { appendMessages, memberCount, roomView } from './common';
+import { appendMessages, roomView } from './common';
 
 export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope<'SendChat'>, now: string): Promise<SendChatState> {
   const { roomId, clientMessageId } = payload;
-  // The room locked (one room's messages are numbered one at a time), the membership and the sender: one round trip.
+  // The room locked (one room's messages are numbered one at a time), the membership, the member count
+  // (Message.unreadBy of a new message) and the sender: one round trip.
   const [row] = await tx.execute(
     `select r.last_seq, m.user_id as member_id, u.muted_until as u_muted_until,
+       (select count(*)::int from room_members c where c.room_id = r.id) as member_count,
        ${USER_COLUMNS.split(', ').map((c) => `u.${c} as u_${c}`).join(', ')}
      from rooms r left join room_members m on m.room_id = r.id and m.user_id = ? left join users u on u.id = ?
      where r.id = ? for update of r`,
@@ -33,8 +35,7 @@ export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope
   const replyToId = payload.replyToId ?? null;
   const replyTo = replyToId === null || earlier ? null : await loadMessageRecord(tx, replyToId, false);
   const uploadId = payload.attachment && !earlier ? uploadIdOf(payload.attachment.url) : null;
-  const members = earlier ? undefined : await memberCount(tx, roomId);
-  const state = { room, sender: sender ?? null, earlier, now, mutedUntil, replyTo, memberCount: members };
+  const state = { room, sender: sender ?? null, earlier, now, mutedUntil, replyTo, memberCount: Number(row.member_count) };
   return uploadId === null ? state : { ...state, upload: await loadUploadForSend(tx, uploadId) };
 }
 
