@@ -21,6 +21,9 @@ export interface UserReads {
   friends(userId: string): Promise<PublicUser[]>;
 }
 
+/** A new myEvents stream tells again its friends' presence changes of this long ago (see load()). */
+export const PRESENCE_REPLAY_MS = 10_000;
+
 /** Items a myEvents subscriber may leave untaken; past it the stream ends (live only: the client re-reads and subscribes again). */
 export const USER_BUFFER_MAX = 500;
 
@@ -86,8 +89,6 @@ interface UserState {
   ready: Promise<void>;
   unlisten: (() => void) | null;
   gone: boolean;
-  /** While the friends are being read: who came or went meanwhile, told once they are known (null once loaded). */
-  presenceWhileLoading: Set<string> | null;
 }
 
 /** A room followed for the users here who are in it; its events are applied in order, one at a time. */
@@ -108,6 +109,8 @@ interface Follow {
  */
 export class UserStreams {
   private readonly users = new Map<string, UserState>();
+  /** When each user's presence last changed here (ms), for the last PRESENCE_REPLAY_MS only. */
+  private readonly recentPresence = new Map<string, number>();
   private readonly follows = new Map<string, Follow>();
   /** myEvents subscriptions that are listening (for tests and metrics). */
   private listening = 0;
@@ -124,7 +127,7 @@ export class UserStreams {
   async open(userId: string, tokenId: string): Promise<AsyncIterableIterator<UserItem>> {
     let state = this.users.get(userId);
     if (!state) {
-      const fresh: UserState = { userId, rooms: new Map(), friends: new Map(), subscribers: new Set(), ready: Promise.resolve(), unlisten: null, gone: false, presenceWhileLoading: new Set() };
+      const fresh: UserState = { userId, rooms: new Map(), friends: new Map(), subscribers: new Set(), ready: Promise.resolve(), unlisten: null, gone: false };
       fresh.ready = this.load(fresh);
       this.users.set(userId, fresh);
       state = fresh;
@@ -180,8 +183,14 @@ export class UserStreams {
 
   /** A user came online or went offline: their friends here hear it. */
   presenceChanged(userId: string): void {
+    // Kept in order of change (re-inserted), so the stale ones are at the front.
+    this.recentPresence.delete(userId);
+    this.recentPresence.set(userId, Date.now());
+    for (const [id, at] of this.recentPresence) {
+      if (Date.now() - at <= PRESENCE_REPLAY_MS) break;
+      this.recentPresence.delete(id);
+    }
     for (const user of this.users.values()) {
-      if (user.presenceWhileLoading) user.presenceWhileLoading.add(userId);
       const friend = user.friends.get(userId);
       if (friend) this.emit(user, { kind: 'presence-changed', user: friend });
     }
@@ -196,12 +205,11 @@ export class UserStreams {
       ]);
       for (const friend of friends) user.friends.set(friend.id, friend);
       for (const room of rooms) user.rooms.set(room.id, room);
-      // A friend who came or went while the friends were read: the client's own read may have missed it too.
-      const changed = user.presenceWhileLoading ?? new Set<string>();
-      user.presenceWhileLoading = null;
-      for (const id of changed) {
+      // A client subscribes, then re-reads its friends; a change between its read and this stream's start
+      // would reach nobody (graphql-ws does not acknowledge a subscription): the recent ones are told again.
+      for (const [id, at] of this.recentPresence) {
         const friend = user.friends.get(id);
-        if (friend) this.emit(user, { kind: 'presence-changed', user: friend });
+        if (friend && Date.now() - at <= PRESENCE_REPLAY_MS) this.emit(user, { kind: 'presence-changed', user: friend });
       }
       await Promise.all(rooms.map((room) => this.follow(room.id, user)));
     } catch (err) {
