@@ -34,6 +34,8 @@ let room: RoomView | null = null;
 let sidebar: SidebarQuery | null = null;
 let renderedSidebar = '';
 let refreshCount = 0;
+/** Sidebar reads on their way (an event arriving meanwhile asks for another). */
+let refreshesInFlight = 0;
 /** Friends ticked for the next new room. */
 const ticked = new Set<string>();
 let searchResults: User[] = [];
@@ -92,6 +94,8 @@ function start(token: string, user: User): void {
   session.live.watchAlways(
     MyEvents,
     ({ myEvents }) => {
+      // A read still on its way may have started before this event and would undo it: read again, after it.
+      if (!sidebar || refreshesInFlight > 0) void refreshSidebar();
       if (!sidebar) return;
       applyUserEvent(sidebar, myEvents);
       renderSidebar();
@@ -154,6 +158,7 @@ async function refreshSidebar(): Promise<void> {
   const current = session;
   const count = ++refreshCount;
   if (!current) return;
+  refreshesInFlight++;
   try {
     const data = await request(Sidebar, {}, current.token);
     if (session !== current || count !== refreshCount) return;
@@ -162,6 +167,8 @@ async function refreshSidebar(): Promise<void> {
     clearError('refresh');
   } catch (err) {
     if (session === current) showError(err, 'refresh');
+  } finally {
+    refreshesInFlight--;
   }
 }
 
