@@ -19,10 +19,19 @@ export async function gql(url: string, query: string, variables: Record<string, 
   return body.data;
 }
 
-/** A new user with a random name. */
+/** Sign-ups the gateway turns away as BUSY (its password-hashing slots are full) are tried again this often. */
+const SIGN_UP_ATTEMPTS = 20;
+
+/** A new user with a random name; like any client, it waits and tries again when the gateway is busy hashing passwords. */
 export async function signUp(url: string): Promise<BenchUser> {
-  const data = await gql(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } } }', {
-    i: { username: `b_${randomUUID().slice(0, 12).replace(/-/g, '')}`, password: 'bench password' },
-  });
-  return { id: data.signUp.user.id, token: data.signUp.token };
+  const variables = { i: { username: `b_${randomUUID().slice(0, 12).replace(/-/g, '')}`, password: 'bench password' } };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const data = await gql(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } } }', variables);
+      return { id: data.signUp.user.id, token: data.signUp.token };
+    } catch (err) {
+      if (attempt >= SIGN_UP_ATTEMPTS || !(err as Error).message.includes('"BUSY"')) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }

@@ -11,6 +11,8 @@ export interface ModerationFigures {
   /** The moderator's consumer lag (records behind the end of the events topic, all partitions), sampled while the floods ran. */
   lagSamples: Percentiles;
   lagMax: number;
+  /** sendChat round trips (ms), one at a time, while the moderator runs and after it was stopped. */
+  sendChatMs: { moderatorRunning: Percentiles; moderatorStopped: Percentiles };
 }
 
 const FLOOD_MESSAGES = 10;
@@ -29,10 +31,29 @@ async function moderatorLag(metricsUrl: string): Promise<number | null> {
   }
 }
 
+/** Chatters per phase of the running/stopped comparison, and what each sends: below every rule's threshold. */
+const CHATTERS = 30;
+const SENDS_PER_CHATTER = FLOOD_MESSAGES;
+
+/** sendChat round trips, one at a time, round-robin over the chatters (each in a room of its own), all different texts. */
+async function sequentialSends(url: string, chatters: { token: string; roomId: string }[], phase: string): Promise<Percentiles> {
+  const samples: number[] = [];
+  for (let n = 0; n < SENDS_PER_CHATTER; n++) {
+    for (const [i, c] of chatters.entries()) {
+      const startedAt = performance.now();
+      await gql(url, 'mutation($i: SendChatInput!) { sendChat(input: $i) { id } }', { i: { roomId: c.roomId, body: `${phase} ${i} ${n}` } }, c.token);
+      samples.push(performance.now() - startedAt);
+    }
+  }
+  return percentiles(samples);
+}
+
 /**
  * Starts a moderator process beside the running service, has `users` users
  * flood a room each at once (FLOOD_MESSAGES + 1 sends, as fast as the gateway
- * answers), and waits for every mute.
+ * answers), and waits for every mute. Then compares sendChat's latency
+ * while the moderator runs with its latency once it is stopped: chat must not
+ * depend on it.
  */
 export async function moderationBench(
   env: Record<string, string>,
@@ -92,7 +113,18 @@ export async function moderationBench(
       if (rows.length >= users || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    return { floods: rows.length, floodToMuteMs: percentiles(rows.map((r) => r.ms)), lagSamples: percentiles(lags), lagMax: Math.max(0, ...lags) };
+    const figures = { floods: rows.length, floodToMuteMs: percentiles(rows.map((r) => r.ms)), lagSamples: percentiles(lags), lagMax: Math.max(0, ...lags) };
+    sampling = false;
+    const chatters = [];
+    for (let i = 0; i < CHATTERS; i++) {
+      const user = await signUp(gatewayUrl);
+      chatters.push({ token: user.token, roomId: (await gql(gatewayUrl, 'mutation { createRoom(memberIds: []) { id } }', {}, user.token)).createRoom.id as string });
+    }
+    progress(`moderation: ${CHATTERS * SENDS_PER_CHATTER} sendChat one at a time with the moderator running, then as many with it stopped`);
+    const moderatorRunning = await sequentialSends(gatewayUrl, chatters, 'running');
+    await moderator.stop();
+    const moderatorStopped = await sequentialSends(gatewayUrl, chatters, 'stopped');
+    return { ...figures, sendChatMs: { moderatorRunning, moderatorStopped } };
   } finally {
     sampling = false;
     await sampler;

@@ -1,7 +1,6 @@
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { RECORD_VERSION } from '../src/contracts/records';
-import { befriend, createRoom, gqlError, gqlOk, serviceForThisFile, signUp, waitFor, type GqlError, type TestUser } from './support';
+import { Live, MY_EVENTS, closeAllLive } from './live-client';
+import { befriend, createRoom, gqlError, gqlOk, serviceForThisFile, signUp, waitFor, type TestUser } from './support';
 
 // roomEvents, myEvents, read receipts, typing and presence over two gateways, on real Kafka and PostgreSQL.
 const service = serviceForThisFile('live-events', 2, { SEND_RATE_PER_SECOND: '0' });
@@ -16,63 +15,7 @@ const ROOM_EVENTS = `subscription($roomId: ID!, $afterSeq: Int) {
   }
 }`;
 
-const MY_EVENTS = `subscription {
-  myEvents {
-    __typename
-    ... on RoomChanged { room { id name lastSeq lastReadSeq unreadCount lastMessage { seq body unreadBy } members { id } } }
-    ... on RoomRemoved { roomId }
-    ... on FriendChanged { user { id } friend }
-    ... on PresenceChanged { user { id online lastSeenAt } }
-    ... on AccountNotice { kind message }
-  }
-}`;
-
-type Event = { __typename: string; [key: string]: any };
-
-/** One graphql-ws connection with one subscription, recording what arrives and how it ends. */
-class Live {
-  readonly events: Event[] = [];
-  errors: GqlError[] | null = null;
-  completed = false;
-  closed = false;
-  private readonly client: Client;
-
-  constructor(url: string, token: string) {
-    this.client = createClient({
-      url: url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${token}` },
-      retryAttempts: 0,
-      on: { closed: () => void (this.closed = true) },
-    });
-    opened.push(this);
-  }
-
-  subscribe(query: string, field: string, variables: Record<string, unknown> = {}): this {
-    this.client.subscribe<Record<string, Event>>(
-      { query, variables },
-      {
-        next: ({ data, errors }) => {
-          if (data) this.events.push(data[field]);
-          if (errors) this.errors = errors as GqlError[];
-        },
-        error: (err) => void (this.errors = Array.isArray(err) ? (err as GqlError[]) : [{ message: String(err) }]),
-        complete: () => void (this.completed = true),
-      },
-    );
-    return this;
-  }
-
-  of(typename: string): Event[] {
-    return this.events.filter((e) => e.__typename === typename);
-  }
-
-  close(): Promise<void> {
-    return this.client.dispose() as Promise<void>;
-  }
-}
-const opened: Live[] = [];
-afterAll(() => Promise.all(opened.map((l) => l.close())));
+afterAll(closeAllLive);
 
 const gateway = (i: number) => service.gateways[i].gateway!;
 
