@@ -49,7 +49,9 @@ async function open(url: string, count: number, users: BenchUser[], rooms: strin
       url: url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
       connectionParams: { authorization: `Bearer ${users[i % users.length].token}` },
-      retryAttempts: 0,
+      // As a chat app does: a socket the gateway turns away while it is busy (1013, say, when hundreds
+      // connect at once and their token checks wait for the database) connects again after a backoff.
+      retryAttempts: 10,
     });
     const error = (err: unknown) => progress(`subscription error: ${JSON.stringify(err).slice(0, 200)}`);
     client.subscribe<Record<string, any>>(
