@@ -8,8 +8,9 @@ import { percentiles, type Percentiles } from './report';
  * The load generator of the live streams' benchmark (bench/live.ts), run as a
  * process of its own: the same chat load twice over one world, first with
  * every subscriber holding roomMessages alone, then with every subscriber
- * holding roomEvents and myEvents (one socket) while each sender also types
- * once a second; or idle connections holding roomEvents and myEvents.
+ * holding roomEvents and each user myEvents on one of its sockets, while
+ * each sender also types once a second; or idle connections each holding
+ * roomEvents and myEvents.
  */
 export type LiveJob =
   | { kind: 'compare'; url: string; rooms: number; subscribers: number; senders: number; ratePerSec: number; seconds: number }
@@ -38,10 +39,20 @@ async function buildWorld(url: string, userCount: number, roomCount: number): Pr
 }
 
 /**
- * `count` sockets, each with the room's stream (roomMessages, or roomEvents
- * with myEvents beside it), live once each has had a warm-up message.
+ * `count` sockets, each with the room's stream (roomMessages, or roomEvents),
+ * live once each has had a warm-up message. With `myEvents` 'each', every
+ * socket also holds myEvents; with 'one per user', only each user's first
+ * socket does, as a device holds one myEvents and the room it has open.
  */
-async function open(url: string, count: number, users: BenchUser[], rooms: string[], live: boolean, onBody: (body: string) => void): Promise<Client[]> {
+async function open(
+  url: string,
+  count: number,
+  users: BenchUser[],
+  rooms: string[],
+  live: boolean,
+  myEvents: 'each' | 'one per user',
+  onBody: (body: string) => void,
+): Promise<Client[]> {
   const clients: Client[] = [];
   const warm = new Array<boolean>(count).fill(false);
   for (let i = 0; i < count; i++) {
@@ -67,7 +78,7 @@ async function open(url: string, count: number, users: BenchUser[], rooms: strin
         complete: () => undefined,
       },
     );
-    if (live) client.subscribe({ query: MY_EVENTS }, { next: () => undefined, error, complete: () => undefined });
+    if (live && (myEvents === 'each' || i < users.length)) client.subscribe({ query: MY_EVENTS }, { next: () => undefined, error, complete: () => undefined });
     clients.push(client);
   }
   const deadline = now() + 120_000;
@@ -84,7 +95,8 @@ async function open(url: string, count: number, users: BenchUser[], rooms: strin
 async function run(job: Extract<LiveJob, { kind: 'compare' }>, users: BenchUser[], rooms: string[], live: boolean): Promise<{ deliveryMs: Percentiles; sentPerSec: number; typingPerSec: number }> {
   const deliveries: number[] = [];
   const label = live ? 'roomEvents+myEvents' : 'roomMessages';
-  const clients = await open(job.url, job.subscribers, users, rooms, live, (body) => {
+  // Every user is in every room and holds subscribers / users sockets: one myEvents each, not one per socket.
+  const clients = await open(job.url, job.subscribers, users, rooms, live, 'one per user', (body) => {
     const dueAt = Number(body.split(' ')[1]);
     if (body.startsWith('m ')) deliveries.push(now() - dueAt);
   });
@@ -129,7 +141,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => process.stdin.once('data', resolve));
     const clients: Client[] = [];
     for (let opened = 0; opened < job.connections; opened += 500) {
-      clients.push(...(await open(job.url, Math.min(500, job.connections - opened), users, rooms, true, () => undefined)));
+      clients.push(...(await open(job.url, Math.min(500, job.connections - opened), users, rooms, true, 'each', () => undefined)));
       progress(`idle: ${clients.length}/${job.connections} connections live`);
     }
     process.stdout.write(`${JSON.stringify({ ready: clients.length })}\n`);

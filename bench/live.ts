@@ -76,7 +76,7 @@ export async function liveBench(options: {
   const ratio = roomMessages.deliveryMs.p99 > 0 ? withLive.deliveryMs.p99 / roomMessages.deliveryMs.p99 : null;
   const targets: BenchResults['targets'] = [
     {
-      name: `MessageAdded delivery p99 with myEvents and typing, vs roomMessages alone (${load.subscribers} subscribers, ${load.ratePerSec} msg/s)`,
+      name: `MessageAdded delivery p99 with roomEvents, myEvents (one per user) and typing, vs roomMessages alone (${load.subscribers} subscribers, ${load.ratePerSec} msg/s)`,
       target: '≤ 1.2×',
       measured:
         ratio === null

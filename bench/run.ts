@@ -37,6 +37,8 @@ import { liveBench } from './live';
 const QUICK = process.argv.includes('--quick');
 /** `npm run bench -- --scale-only [--quick]`: the scale step of bench/scale.ts alone. */
 const SCALE_ONLY = process.argv.includes('--scale-only');
+/** `npm run bench -- --live-only [--quick]`: the live streams' step of bench/live.ts alone, on a gateway and a worker. */
+const LIVE_ONLY = process.argv.includes('--live-only');
 const LOAD = QUICK
   ? { rooms: 20, subscribers: 200, senders: 20, rates: [100, 150], stepSeconds: 5, warmSeconds: 2, idle: 1_000, history: 100_000 }
   : { rooms: 100, subscribers: 1_000, senders: 50, rates: [100, 150, 250, 500, 1_000], stepSeconds: 10, warmSeconds: 3, idle: 10_000, history: 1_000_000 };
@@ -391,6 +393,12 @@ async function main(): Promise<void> {
     const gateway = await startProcess('gateway', env);
     processes.push(gateway);
     progress(`service up: gateway ${gateway.url}, in-memory ceiling ${memory.url}`);
+    if (LIVE_ONLY) {
+      for (const t of (await liveBench({ gatewayUrl: gateway.url, env, quick: QUICK, progress })).targets) {
+        progress(`${t.met ? 'met   ' : 'missed'} ${t.name}: ${t.measured} (target ${t.target})`);
+      }
+      return;
+    }
 
     const results: BenchResults = {
       startedAt,

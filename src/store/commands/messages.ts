@@ -33,7 +33,7 @@ export async function loadSendChat(tx: Tx, { actorId, payload }: CommandEnvelope
     if (first) earlier = { message: messageWithSender(first), bookmarked: Boolean(first.bookmarked) };
   }
   const replyToId = payload.replyToId ?? null;
-  const replyTo = replyToId === null || earlier ? null : await loadMessageRecord(tx, replyToId, false);
+  const replyTo = replyToId === null || earlier ? null : await loadMessageRecord(tx, replyToId);
   const uploadId = payload.attachment && !earlier ? uploadIdOf(payload.attachment.url) : null;
   const state = { room, sender: sender ?? null, earlier, now, mutedUntil, replyTo, memberCount: Number(row.member_count) };
   return uploadId === null ? state : { ...state, upload: await loadUploadForSend(tx, uploadId) };
