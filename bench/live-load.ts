@@ -38,6 +38,8 @@ async function buildWorld(url: string, userCount: number, roomCount: number): Pr
   return { users, rooms };
 }
 
+const RESUBSCRIBE_ATTEMPTS = 10;
+
 /**
  * `count` sockets, each with the room's stream (roomMessages, or roomEvents),
  * live once each has had a warm-up message. With `myEvents` 'each', every
@@ -64,21 +66,24 @@ async function open(
       // connect at once and their token checks wait for the database) connects again after a backoff.
       retryAttempts: 10,
     });
-    const error = (err: unknown) => progress(`subscription error: ${JSON.stringify(err).slice(0, 200)}`);
-    client.subscribe<Record<string, any>>(
-      { query: live ? ROOM_EVENTS : ROOM_MESSAGES, variables: { roomId: rooms[i % rooms.length] } },
-      {
-        next: ({ data }) => {
-          const body = live ? (data?.roomEvents?.__typename === 'MessageAdded' ? data.roomEvents.message.body : null) : data?.roomMessages?.body;
-          if (typeof body !== 'string') return;
-          warm[i] = true;
-          onBody(body);
+    /** Subscribes; a retriable refusal (SUBSCRIPTIONS_BUSY while hundreds start at once) is tried again, as a client does. */
+    const subscribe = (payload: { query: string; variables?: Record<string, unknown> }, next: (data: Record<string, any> | null | undefined) => void, attempt = 1) =>
+      client.subscribe<Record<string, any>>(payload, {
+        next: ({ data }) => next(data),
+        error: (err) => {
+          const retriable = Array.isArray(err) && err.some((e) => (e as { extensions?: { retriable?: boolean } }).extensions?.retriable);
+          if (retriable && attempt < RESUBSCRIBE_ATTEMPTS) setTimeout(() => subscribe(payload, next, attempt + 1), 500 * attempt);
+          else progress(`subscription error: ${JSON.stringify(err).slice(0, 200)}`);
         },
-        error,
         complete: () => undefined,
-      },
-    );
-    if (live && (myEvents === 'each' || i < users.length)) client.subscribe({ query: MY_EVENTS }, { next: () => undefined, error, complete: () => undefined });
+      });
+    subscribe({ query: live ? ROOM_EVENTS : ROOM_MESSAGES, variables: { roomId: rooms[i % rooms.length] } }, (data) => {
+      const body = live ? (data?.roomEvents?.__typename === 'MessageAdded' ? data.roomEvents.message.body : null) : data?.roomMessages?.body;
+      if (typeof body !== 'string') return;
+      warm[i] = true;
+      onBody(body);
+    });
+    if (live && (myEvents === 'each' || i < users.length)) subscribe({ query: MY_EVENTS }, () => undefined);
     clients.push(client);
   }
   const deadline = now() + 120_000;
