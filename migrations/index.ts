@@ -7,6 +7,7 @@ import { Migration20261202020000_message_lifecycle } from './Migration2026120202
 import { Migration20261202030000_moderation } from './Migration20261202030000_moderation';
 import { Migration20261202040000_uploads } from './Migration20261202040000_uploads';
 import { Migration20261202060000_messages_key_leads_with_room } from './Migration20261202060000_messages_key_leads_with_room';
+import { Migration20261207000000_search_index_without_pending_list } from './Migration20261207000000_search_index_without_pending_list';
 
 /** Every migration in order; listed explicitly so compiled and ts-jest runs find the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202030000_moderation', class: Migration20261202030000_moderation },
   { name: 'Migration20261202040000_uploads', class: Migration20261202040000_uploads },
   { name: 'Migration20261202060000_messages_key_leads_with_room', class: Migration20261202060000_messages_key_leads_with_room },
+  { name: 'Migration20261207000000_search_index_without_pending_list', class: Migration20261207000000_search_index_without_pending_list },
 ];
