@@ -394,9 +394,7 @@ async function main(): Promise<void> {
     processes.push(gateway);
     progress(`service up: gateway ${gateway.url}, in-memory ceiling ${memory.url}`);
     if (LIVE_ONLY) {
-      for (const t of (await liveBench({ gatewayUrl: gateway.url, env, quick: QUICK, progress })).targets) {
-        progress(`${t.met ? 'met   ' : 'missed'} ${t.name}: ${t.measured} (target ${t.target})`);
-      }
+      reportTargets((await liveBench({ gatewayUrl: gateway.url, env, quick: QUICK, progress })).targets);
       return;
     }
 
@@ -481,7 +479,7 @@ async function main(): Promise<void> {
       progress(`wrote ${path.relative(ROOT, jsonPath)}, ${path.relative(ROOT, chartPath)} and BENCHMARKS.md`);
     }
     for (const line of describeUploadBench(uploads)) progress(line);
-    for (const t of results.targets) progress(`${t.met ? 'met   ' : 'missed'} ${t.name}: ${t.measured} (target ${t.target})`);
+    reportTargets(results.targets);
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
     await memory.stop();
@@ -491,6 +489,10 @@ async function main(): Promise<void> {
     await db.stop();
     await kafka.stop();
   }
+}
+
+function reportTargets(targets: BenchResults['targets']): void {
+  for (const t of targets) progress(`${t.met ? 'met   ' : 'missed'} ${t.name}: ${t.measured} (target ${t.target})`);
 }
 
 /**

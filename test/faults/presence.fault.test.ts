@@ -1,8 +1,8 @@
-import { startProcess, type ServiceProcess } from '../../src/dev/processes';
+import type { ServiceProcess } from '../../src/dev/processes';
 import { PRESENCE_EXPIRY_MS } from '../../src/live/presence';
 import { Live, MY_EVENTS, closeAllLive } from '../live-client';
 import { befriend, gqlOk, signUp, uniquePrefix, waitFor } from '../support';
-import { JWT_SECRET } from './harness';
+import { startProcess } from './harness';
 
 // Presence when a gateway dies without saying so: kill -9 on the gateway that holds Bob's socket. Its
 // heartbeats stop, and Alice, on the other gateway, must see Bob go offline within the README's 30 s.
@@ -12,16 +12,8 @@ let aliceGateway: ServiceProcess;
 let bobGateway: ServiceProcess;
 
 beforeAll(async () => {
-  const env = {
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
-    DATABASE_URL: process.env.DATABASE_URL!,
-    KAFKA_TOPIC_PREFIX: uniquePrefix('presence-fault'),
-    KAFKA_PARTITIONS: '3',
-    JWT_SECRET,
-    SIGN_UP_RATE_PER_ADDRESS: '0',
-    REQUEST_RATE_PER_ADDRESS: '0',
-    SOCIAL_RATE_PER_MINUTE: '0',
-  };
+  // The fault suite's processes: its JWT secret, and the per-address and per-user limits off (one client address).
+  const env = { KAFKA_BROKERS: process.env.KAFKA_BROKERS!, DATABASE_URL: process.env.DATABASE_URL!, KAFKA_TOPIC_PREFIX: uniquePrefix('presence-fault') };
   worker = await startProcess('worker', env);
   [aliceGateway, bobGateway] = await Promise.all([startProcess('gateway', env), startProcess('gateway', env)]);
 }, 120_000);
