@@ -41,6 +41,24 @@ async function buildWorld(url: string, userCount: number, roomCount: number): Pr
 const RESUBSCRIBE_ATTEMPTS = 10;
 
 /**
+ * graphql-ws's default wait before reconnecting doubles without a cap (64 s
+ * by the seventh refusal): a chat app caps it, so a socket turned away a few
+ * times in a connect storm is back within seconds, not minutes.
+ */
+const retryWait = (retries: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 8_000) + Math.random() * 1_000));
+
+/** Why connections are not live: the close codes their sockets saw and the errors their subscriptions ended with. */
+class Troubles {
+  private readonly counts = new Map<string, number>();
+  add(what: string): void {
+    this.counts.set(what, (this.counts.get(what) ?? 0) + 1);
+  }
+  toString(): string {
+    return [...this.counts].map(([what, n]) => `${what} ×${n}`).join(', ') || 'none';
+  }
+}
+
+/**
  * `count` sockets, each with the room's stream (roomMessages, or roomEvents),
  * live once each has had a warm-up message. With `myEvents` 'each', every
  * socket also holds myEvents; with 'one per user', only each user's first
@@ -57,6 +75,7 @@ async function open(
 ): Promise<Client[]> {
   const clients: Client[] = [];
   const warm = new Array<boolean>(count).fill(false);
+  const troubles = new Troubles();
   for (let i = 0; i < count; i++) {
     const client = createClient({
       url: url.replace(/^http/, 'ws'),
@@ -65,6 +84,8 @@ async function open(
       // As a chat app does: a socket the gateway turns away while it is busy (1013, say, when hundreds
       // connect at once and their token checks wait for the database) connects again after a backoff.
       retryAttempts: 10,
+      retryWait,
+      on: { closed: (event) => troubles.add(`closed ${(event as { code?: number }).code}`) },
     });
     /** Subscribes; a retriable refusal (SUBSCRIPTIONS_BUSY while hundreds start at once) is tried again, as a client does. */
     const subscribe = (payload: { query: string; variables?: Record<string, unknown> }, next: (data: Record<string, any> | null | undefined) => void, attempt = 1) =>
@@ -73,9 +94,12 @@ async function open(
         error: (err) => {
           const retriable = Array.isArray(err) && err.some((e) => (e as { extensions?: { retriable?: boolean } }).extensions?.retriable);
           if (retriable && attempt < RESUBSCRIBE_ATTEMPTS) setTimeout(() => subscribe(payload, next, attempt + 1), 500 * attempt);
-          else progress(`subscription error: ${JSON.stringify(err).slice(0, 200)}`);
+          else {
+            troubles.add(`subscription error ${JSON.stringify(err).slice(0, 120)}`);
+            progress(`subscription error: ${JSON.stringify(err).slice(0, 200)}`);
+          }
         },
-        complete: () => undefined,
+        complete: () => troubles.add('subscription completed'),
       });
     subscribe({ query: live ? ROOM_EVENTS : ROOM_MESSAGES, variables: { roomId: rooms[i % rooms.length] } }, (data) => {
       const body = live ? (data?.roomEvents?.__typename === 'MessageAdded' ? data.roomEvents.message.body : null) : data?.roomMessages?.body;
@@ -87,12 +111,20 @@ async function open(
     clients.push(client);
   }
   const deadline = now() + 120_000;
-  while (warm.some((w) => !w)) {
-    if (now() > deadline) throw new Error(`only ${warm.filter(Boolean).length} of ${count} connections became live`);
+  for (;;) {
+    // Only the rooms that still have a cold subscriber get a warm-up message: a send to every room
+    // each round would be a load of its own, above the one measured.
+    const cold = new Set(warm.flatMap((w, i) => (w ? [] : [rooms[i % rooms.length]])));
+    if (cold.size === 0) break;
+    if (now() > deadline) {
+      const live = warm.filter(Boolean).length;
+      throw new Error(`only ${live} of ${count} connections became live in 120 s (${cold.size} rooms cold); sockets and subscriptions saw: ${troubles}`);
+    }
     // A warm-up send that fails (busy while a thousand streams open) is sent again on the next round.
-    await Promise.all(rooms.map((roomId) => gql(url, SEND, { input: { roomId, body: 'warm-up' } }, users[0].token).catch(() => undefined)));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await Promise.all([...cold].map((roomId) => gql(url, SEND, { input: { roomId, body: 'warm-up' } }, users[0].token).catch(() => undefined)));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
+  if (`${troubles}` !== 'none') progress(`${count} connections live; on the way their sockets and subscriptions saw: ${troubles}`);
   return clients;
 }
 

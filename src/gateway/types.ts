@@ -126,22 +126,36 @@ export class MessageType {
 
 @ObjectType('Room')
 export class RoomType {
+  /**
+   * The view shown. Its members and last message become GraphQL objects only
+   * when a query selects them: a message becomes a RoomChanged for every
+   * member's myEvents, and building each one's member list took most of a
+   * gateway's CPU when the subscription selected none of it.
+   */
+  private view!: RoomView;
+
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
   @Field(() => DateTimeScalar) createdAt!: Date;
-  @Field(() => [UserType]) members!: UserType[];
+
+  @Field(() => [UserType])
+  get members(): UserType[] {
+    return this.view.members.map((member) => UserType.from(member));
+  }
+
   @Field(() => Int, { description: 'seq of the newest message, 0 for an empty room.' }) lastSeq!: number;
-  @Field(() => MessageType, { nullable: true }) lastMessage!: MessageType | null;
+
+  @Field(() => MessageType, { nullable: true })
+  get lastMessage(): MessageType | null {
+    return this.view.lastMessage ? MessageType.from(this.view.lastMessage) : null;
+  }
+
   @Field(() => Int, { description: "The viewer's read marker: the highest seq they have read." }) lastReadSeq!: number;
   @Field(() => Int, { description: "Messages after the viewer's read marker that others sent." }) unreadCount!: number;
 
   static from(room: RoomView): RoomType {
-    return Object.assign(new RoomType(), {
-      ...room,
-      createdAt: new Date(room.createdAt),
-      members: room.members.map((member) => UserType.from(member)),
-      lastMessage: room.lastMessage ? MessageType.from(room.lastMessage) : null,
-    });
+    const { id, name, lastSeq, lastReadSeq, unreadCount } = room;
+    return Object.assign(new RoomType(), { view: room, id, name, createdAt: new Date(room.createdAt), lastSeq, lastReadSeq, unreadCount });
   }
 }
 
