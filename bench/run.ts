@@ -39,6 +39,8 @@ const QUICK = process.argv.includes('--quick');
 const SCALE_ONLY = process.argv.includes('--scale-only');
 /** `npm run bench -- --live-only [--quick]`: the live streams' step of bench/live.ts alone, on a gateway and a worker. */
 const LIVE_ONLY = process.argv.includes('--live-only');
+/** `npm run bench -- --reactions-only [--quick]`: addReaction's throughput beside sendChat's (bench/message-lifecycle.ts) alone. */
+const REACTIONS_ONLY = process.argv.includes('--reactions-only');
 const LOAD = QUICK
   ? { rooms: 20, subscribers: 200, senders: 20, rates: [100, 150], stepSeconds: 5, warmSeconds: 2, idle: 1_000, history: 100_000 }
   : { rooms: 100, subscribers: 1_000, senders: 50, rates: [100, 150, 250, 500, 1_000], stepSeconds: 10, warmSeconds: 3, idle: 10_000, history: 1_000_000 };
@@ -395,6 +397,11 @@ async function main(): Promise<void> {
     progress(`service up: gateway ${gateway.url}, in-memory ceiling ${memory.url}`);
     if (LIVE_ONLY) {
       reportTargets((await liveBench({ gatewayUrl: gateway.url, env, quick: QUICK, progress })).targets);
+      return;
+    }
+    if (REACTIONS_ONLY) {
+      const throughput = await reactionThroughput(gateway.url, memory.url, LOAD.senders, LOAD.stepSeconds);
+      reportTargets(lifecycleTargets({ search: null, throughput }).filter((t) => t.name.startsWith('addReaction')));
       return;
     }
 

@@ -8,6 +8,7 @@ import { Migration20261202030000_moderation } from './Migration20261202030000_mo
 import { Migration20261202040000_uploads } from './Migration20261202040000_uploads';
 import { Migration20261202060000_messages_key_leads_with_room } from './Migration20261202060000_messages_key_leads_with_room';
 import { Migration20261207000000_search_index_without_pending_list } from './Migration20261207000000_search_index_without_pending_list';
+import { Migration20261207100000_messages_room_for_reaction_updates } from './Migration20261207100000_messages_room_for_reaction_updates';
 
 /** Every migration in order; listed explicitly so compiled and ts-jest runs find the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202040000_uploads', class: Migration20261202040000_uploads },
   { name: 'Migration20261202060000_messages_key_leads_with_room', class: Migration20261202060000_messages_key_leads_with_room },
   { name: 'Migration20261207000000_search_index_without_pending_list', class: Migration20261207000000_search_index_without_pending_list },
+  { name: 'Migration20261207100000_messages_room_for_reaction_updates', class: Migration20261207100000_messages_room_for_reaction_updates },
 ];
