@@ -35,12 +35,15 @@ import { liveBench } from './live';
  */
 
 const QUICK = process.argv.includes('--quick');
-/** `npm run bench -- --scale-only [--quick]`: the scale step of bench/scale.ts alone. */
-const SCALE_ONLY = process.argv.includes('--scale-only');
-/** `npm run bench -- --live-only [--quick]`: the live streams' step of bench/live.ts alone, on a gateway and a worker. */
-const LIVE_ONLY = process.argv.includes('--live-only');
-/** `npm run bench -- --reactions-only [--quick]`: addReaction's throughput beside sendChat's (bench/message-lifecycle.ts) alone. */
-const REACTIONS_ONLY = process.argv.includes('--reactions-only');
+/**
+ * `npm run bench -- --only <step> [--quick]`: one step alone, printing its
+ * targets (BENCHMARKS.md is left as it is): scale (bench/scale.ts), live
+ * (bench/live.ts), reactions (addReaction beside sendChat) or uploads
+ * (bench/uploads.ts), each on a worker and a gateway of its own.
+ */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const ONLY_STEPS = ['scale', 'live', 'reactions', 'uploads'];
+if (ONLY !== null && !ONLY_STEPS.includes(ONLY)) throw new Error(`--only takes one of ${ONLY_STEPS.join(', ')}`);
 const LOAD = QUICK
   ? { rooms: 20, subscribers: 200, senders: 20, rates: [100, 150], stepSeconds: 5, warmSeconds: 2, idle: 1_000, history: 100_000 }
   : { rooms: 100, subscribers: 1_000, senders: 50, rates: [100, 150, 250, 500, 1_000], stepSeconds: 10, warmSeconds: 3, idle: 10_000, history: 1_000_000 };
@@ -382,7 +385,7 @@ async function main(): Promise<void> {
       UPLOAD_RATE_PER_MINUTE: '0',
       UPLOAD_BYTES_PER_HOUR: '0',
     };
-    if (SCALE_ONLY) {
+    if (ONLY === 'scale') {
       process.stdout.write(`${renderScale(await scaleStep(QUICK ? SCALE_PLAN_QUICK : SCALE_PLAN, env, progress))}\n`);
       return;
     }
@@ -395,13 +398,17 @@ async function main(): Promise<void> {
     const gateway = await startProcess('gateway', env);
     processes.push(gateway);
     progress(`service up: gateway ${gateway.url}, in-memory ceiling ${memory.url}`);
-    if (LIVE_ONLY) {
+    if (ONLY === 'live') {
       reportTargets((await liveBench({ gatewayUrl: gateway.url, env, quick: QUICK, progress })).targets);
       return;
     }
-    if (REACTIONS_ONLY) {
+    if (ONLY === 'reactions') {
       const throughput = await reactionThroughput(gateway.url, memory.url, LOAD.senders, LOAD.stepSeconds);
       reportTargets(lifecycleTargets({ search: null, throughput }).filter((t) => t.name.startsWith('addReaction')));
+      return;
+    }
+    if (ONLY === 'uploads') {
+      for (const line of describeUploadBench(await uploadBench(gateway.url, progress, QUICK ? { files: 5, pings: 50 } : undefined))) progress(line);
       return;
     }
 

@@ -18,20 +18,47 @@ export interface UploadBenchResults {
   /** 1 MiB each, one after another: ms per file and MiB/s. */
   upload: { files: number; ms: Percentiles; mibPerSec: number };
   download: { files: number; ms: Percentiles; mibPerSec: number };
-  /** sendChat round trips (ms), alone and while 1 MiB uploads run back to back on other connections. */
-  chatLatency: { idle: Percentiles; duringUploads: Percentiles; uploadsMeanwhile: number };
+  /**
+   * sendChat round trips (ms): alone; while two 1 MiB uploads run back to
+   * back, each sent at a real link's speed (PACED_BYTES_PER_SECOND); and while
+   * two run back to back as fast as loopback takes them (held to the
+   * gateway's UPLOAD_GATEWAY_BYTES_PER_SECOND).
+   */
+  chatLatency: { idle: Percentiles; besidePaced: Percentiles; besideLoopback: Percentiles; pacedUploads: number; loopbackUploads: number };
+}
+
+/** One uploader's link: 2 MiB/s (about 17 Mbit/s, a good home or mobile uplink). */
+const PACED_BYTES_PER_SECOND = 2 * MIB;
+const PIECE = 64 * 1024;
+
+/** `bytes` as a request body sent no faster than `bytesPerSecond`, a piece at a time. */
+function pacedBody(bytes: Buffer, bytesPerSecond: number): ReadableStream<Uint8Array> {
+  const startedAt = performance.now();
+  let offset = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      const due = startedAt + (offset / bytesPerSecond) * 1000;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      controller.enqueue(bytes.subarray(offset, offset + PIECE));
+      offset += PIECE;
+    },
+  });
 }
 
 const CREATE_UPLOAD = 'mutation($n: String!, $t: String!, $s: Int!) { createUpload(name: $n, contentType: $t, size: $s) { uploadUrl url } }';
 const SEND = 'mutation($i: SendChatInput!) { sendChat(input: $i) { id attachment { url } } }';
 
-async function uploadOne(url: string, user: BenchUser, bytes: Buffer): Promise<string> {
+/** One upload; with `bytesPerSecond`, its body is sent at that speed. */
+async function uploadOne(url: string, user: BenchUser, bytes: Buffer, bytesPerSecond?: number): Promise<string> {
   const { createUpload } = await gql(url, CREATE_UPLOAD, { n: 'bench.bin', t: 'application/octet-stream', s: bytes.length }, user.token);
   const res = await fetch(new URL(createUpload.uploadUrl, url), {
     method: 'PUT',
-    headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${user.token}` },
-    body: bytes,
-  });
+    headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${user.token}`, 'content-length': String(bytes.length) },
+    body: bytesPerSecond ? pacedBody(bytes, bytesPerSecond) : bytes,
+    ...(bytesPerSecond ? { duplex: 'half' } : {}),
+  } as RequestInit);
   if (res.status !== 201) throw new Error(`upload refused: HTTP ${res.status} ${await res.text()}`);
   return createUpload.url;
 }
@@ -66,27 +93,40 @@ export async function uploadBench(url: string, progress: (line: string) => void,
     if (res.status !== 200 || got.length !== MIB) throw new Error(`download failed: HTTP ${res.status}, ${got.length} bytes`);
   }
 
-  progress(`uploads: ${pings} sendChat alone, then ${pings} beside uploads`);
+  progress(`uploads: ${pings} sendChat alone, then ${pings} beside two uploads at link speed, then ${pings} beside two at loopback speed`);
+  // Warm-up first: the first sends after the transfers above are slower, which would favour the runs beside uploads.
+  for (let i = 0; i < 20; i++) await sendText(url, bob, roomId);
   const idle: number[] = [];
   for (let i = 0; i < pings; i++) idle.push(await sendText(url, bob, roomId));
-  let running = true;
-  let uploadsMeanwhile = 0;
-  // Two uploaders (the per-user limit on PUTs at once), each sending 1 MiB files back to back.
-  const uploaders = [0, 1].map(async () => {
-    while (running) {
-      await uploadOne(url, alice, bytes);
-      uploadsMeanwhile++;
-    }
-  });
-  const during: number[] = [];
-  for (let i = 0; i < pings; i++) during.push(await sendText(url, bob, roomId));
-  running = false;
-  await Promise.all(uploaders);
+  /** sendChat round trips while two uploaders (the per-user limit on PUTs at once) send 1 MiB files back to back. */
+  const beside = async (bytesPerSecond?: number) => {
+    let running = true;
+    let uploads = 0;
+    const uploaders = [0, 1].map(async () => {
+      while (running) {
+        await uploadOne(url, alice, bytes, bytesPerSecond);
+        uploads++;
+      }
+    });
+    const ms: number[] = [];
+    for (let i = 0; i < pings; i++) ms.push(await sendText(url, bob, roomId));
+    running = false;
+    await Promise.all(uploaders);
+    return { ms, uploads };
+  };
+  const paced = await beside(PACED_BYTES_PER_SECOND);
+  const loopback = await beside();
 
   return {
     upload: { files, ms: percentiles(up), mibPerSec: mibPerSec(up, MIB) },
     download: { files, ms: percentiles(down), mibPerSec: mibPerSec(down, MIB) },
-    chatLatency: { idle: percentiles(idle), duringUploads: percentiles(during), uploadsMeanwhile },
+    chatLatency: {
+      idle: percentiles(idle),
+      besidePaced: percentiles(paced.ms),
+      besideLoopback: percentiles(loopback.ms),
+      pacedUploads: paced.uploads,
+      loopbackUploads: loopback.uploads,
+    },
   };
 }
 
@@ -96,7 +136,9 @@ export function describeUploadBench(r: UploadBenchResults): string[] {
   return [
     `upload of 1 MiB: ${r.upload.mibPerSec} MiB/s (${ms(r.upload.ms)})`,
     `download of 1 MiB: ${r.download.mibPerSec} MiB/s (${ms(r.download.ms)})`,
-    `sendChat alone: ${ms(r.chatLatency.idle)}; beside uploads: ${ms(r.chatLatency.duringUploads)} (${r.chatLatency.uploadsMeanwhile} uploads meanwhile)`,
+    `sendChat alone: ${ms(r.chatLatency.idle)}`,
+    `sendChat beside two uploads at ${PACED_BYTES_PER_SECOND / MIB} MiB/s each: ${ms(r.chatLatency.besidePaced)} (${r.chatLatency.pacedUploads} uploads meanwhile)`,
+    `sendChat beside two uploads at loopback speed: ${ms(r.chatLatency.besideLoopback)} (${r.chatLatency.loopbackUploads} uploads meanwhile)`,
   ];
 }
 

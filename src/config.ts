@@ -41,6 +41,7 @@ export const CONFIG_ENV_VARS = [
   'UPLOAD_LINK_SECONDS',
   'UPLOAD_RATE_PER_MINUTE',
   'UPLOAD_BYTES_PER_HOUR',
+  'UPLOAD_GATEWAY_BYTES_PER_SECOND',
   'PUBLIC_URL',
   'MODERATION_RULES',
   'MODERATION_FLOOD_MESSAGES',
@@ -130,6 +131,8 @@ export interface Config {
     linkSeconds: number;
     perMinute: number;
     bytesPerHour: number;
+    /** Upload bytes this gateway takes in a second, all PUTs together (0: no bound): the share of the machine uploads may take from chat. */
+    gatewayBytesPerSecond: number;
   };
   /** The gateways' public origin (https://chat.example.com) for upload and download links; empty: links relative to the gateway. */
   publicUrl: string;
@@ -158,6 +161,10 @@ export interface ModerationConfig {
 
 /** createUpload's default size limit: 25 MiB. */
 export const UPLOAD_MAX_BYTES_DEFAULT = 25 * 1024 * 1024;
+/** 8 MiB/s (64 Mbit/s) per gateway: two loopback-speed uploads took 25-35 MiB/s here and made chat 2-3 times slower. */
+export const UPLOAD_GATEWAY_BYTES_PER_SECOND_DEFAULT = 8 * 1024 * 1024;
+/** A second's worth must hold the largest piece a request body is read in (64 KiB). */
+export const UPLOAD_GATEWAY_BYTES_PER_SECOND_MIN = 64 * 1024;
 /** What may be uploaded unless UPLOAD_CONTENT_TYPES says otherwise: common images, PDF, plain text, archives, bytes. */
 export const UPLOAD_CONTENT_TYPES_DEFAULT = [
   'image/png',
@@ -330,7 +337,11 @@ export function loadConfig(env: Env = process.env as Env, warn: (msg: string) =>
     linkSeconds: int('UPLOAD_LINK_SECONDS', 300, 10, 3600),
     perMinute: int('UPLOAD_RATE_PER_MINUTE', 10, 0, 1_000_000),
     bytesPerHour: int('UPLOAD_BYTES_PER_HOUR', 1024 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
+    gatewayBytesPerSecond: int('UPLOAD_GATEWAY_BYTES_PER_SECOND', UPLOAD_GATEWAY_BYTES_PER_SECOND_DEFAULT, 0, Number.MAX_SAFE_INTEGER),
   };
+  if (uploads.gatewayBytesPerSecond > 0 && uploads.gatewayBytesPerSecond < UPLOAD_GATEWAY_BYTES_PER_SECOND_MIN) {
+    problems.push(`UPLOAD_GATEWAY_BYTES_PER_SECOND must be 0 (no bound) or at least ${UPLOAD_GATEWAY_BYTES_PER_SECOND_MIN}`);
+  }
   const publicUrl = (env.PUBLIC_URL ?? '').trim().replace(/\/+$/, '');
   if (publicUrl && !/^https?:\/\/[^/?#\s]+$/.test(publicUrl)) {
     problems.push(`PUBLIC_URL must be an origin such as https://chat.example.com (no path), got "${env.PUBLIC_URL}"`);

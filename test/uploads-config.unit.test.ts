@@ -20,3 +20,10 @@ test('the allow-list and the public origin are read and checked', () => {
     /UPLOAD_CONTENT_TYPES entry "png"[\s\S]*UPLOAD_MAX_BYTES[\s\S]*PUBLIC_URL/,
   );
 });
+
+test("a gateway takes in 8 MiB of uploads a second unless told otherwise; 0 is no bound, and a bound below one body piece is refused", () => {
+  expect(load().uploads.gatewayBytesPerSecond).toBe(8 * 1024 * 1024);
+  expect(load({ UPLOAD_GATEWAY_BYTES_PER_SECOND: '0' }).uploads.gatewayBytesPerSecond).toBe(0);
+  expect(load({ UPLOAD_GATEWAY_BYTES_PER_SECOND: '65536' }).uploads.gatewayBytesPerSecond).toBe(65536);
+  expect(() => load({ UPLOAD_GATEWAY_BYTES_PER_SECOND: '1000' })).toThrow(/UPLOAD_GATEWAY_BYTES_PER_SECOND must be 0 \(no bound\) or at least 65536/);
+});

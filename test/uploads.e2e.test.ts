@@ -8,8 +8,14 @@ import { deleteUnboundUploadsOf, deleteUploadsOfMessage } from '../src/store/upl
 import { createRoom, befriend, gqlError, gqlOk, roomOfTwo, serviceForThisFile, signUp, waitFor, type TestUser } from './support';
 
 // Files uploaded to the service: a worker and three gateways over the same topics; the third
-// gives tickets that expire after a second and at most two a minute per user.
-const service = serviceForThisFile('uploads', [{}, {}, { UPLOAD_TICKET_SECONDS: '1', UPLOAD_RATE_PER_MINUTE: '2' }]);
+// gives tickets that expire after a second and at most two a minute per user, and takes in
+// 64 KiB of uploads a second, all together.
+const SLOW_INTAKE = 64 * 1024;
+const service = serviceForThisFile('uploads', [
+  {},
+  {},
+  { UPLOAD_TICKET_SECONDS: '1', UPLOAD_RATE_PER_MINUTE: '2', UPLOAD_GATEWAY_BYTES_PER_SECOND: String(SLOW_INTAKE) },
+]);
 let urlA: string;
 let urlB: string;
 let urlShort: string;
@@ -269,6 +275,20 @@ describe('a PUT that does not match its ticket keeps nothing', () => {
     const res = await put(urlShort, ticket, alice.token, Buffer.from('late'), 'text/plain');
     expect(res.status).toBe(410);
     expect(await stored(idOf(ticket))).toEqual({ uploads: 0, chunks: 0 });
+  });
+});
+
+describe("the gateway's upload intake", () => {
+  test('two PUTs at once share UPLOAD_GATEWAY_BYTES_PER_SECOND: 4 seconds\' worth takes at least 3 s, and both are stored whole', async () => {
+    const [alice, bob] = await Promise.all([signUp(urlShort, 'alice'), signUp(urlShort, 'bob')]);
+    const files = [alice, bob].map((user) => ({ user, bytes: randomBytes(2 * SLOW_INTAKE) }));
+    const tickets = await Promise.all(files.map(({ user, bytes }) => createUpload(urlShort, user, { name: 'slow.bin', contentType: 'application/octet-stream', size: bytes.length })));
+    const startedAt = Date.now();
+    const answers = await Promise.all(files.map(({ user, bytes }, i) => put(urlShort, tickets[i], user.token, bytes, 'application/octet-stream')));
+    // A lower bound only: 256 KiB at 64 KiB a second (a window at a time) cannot finish before the fourth second starts.
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2_500);
+    expect(answers.map((res) => res.status)).toEqual([201, 201]);
+    for (const ticket of tickets) expect(await stored(idOf(ticket))).toEqual({ uploads: 1, chunks: 1 });
   });
 });
 

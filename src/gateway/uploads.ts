@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express, { type Request, type Response, type Router } from 'express';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterQueue, RateLimiterQueueError, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import { uploadRef } from '../contracts/uploads';
 import { RateLimitedError, UserError, badInput, overLimit } from '../errors';
@@ -27,6 +27,8 @@ import { STORE_UNAVAILABLE_MESSAGE } from './errors';
 export const UPLOAD_PATH = '/uploads';
 export const FILES_PATH = '/files';
 
+/** PUTs waiting for the gateway's upload rate at most; one more is refused (503). */
+const INTAKE_WAITING_MAX = 1_000;
 /** PUTs one user may have running at once on one gateway: each holds a socket and a chunk in memory. */
 const PUTS_PER_USER_MAX = 2;
 /** Download links end on a whole minute: reads within the same minute get the same link, which a browser can cache. */
@@ -76,6 +78,8 @@ export class Uploads {
   private readonly tickets: RateLimiterMemory | null;
   private readonly bytes: RateLimiterMemory | null;
   private readonly puts: RateLimiterMemory | null;
+  /** The gateway's upload bytes a second, all PUTs together, first come first served (null: no bound). */
+  private readonly intake: RateLimiterQueue | null;
   private readonly running = new Map<string, number>();
   private readonly base: string;
 
@@ -94,6 +98,10 @@ export class Uploads {
     // A retried or interrupted PUT may be sent again with its ticket; twice the tickets' rate bounds those retries.
     this.puts = perMinute > 0 ? new RateLimiterMemory({ points: perMinute * 2, duration: 60 }) : null;
     this.bytes = bytesPerHour > 0 ? new RateLimiterMemory({ points: bytesPerHour, duration: 3600 }) : null;
+    const { gatewayBytesPerSecond } = config.uploads;
+    // Each waiting PUT holds one piece of its body (at most 64 KiB): the queue bounds that memory.
+    this.intake =
+      gatewayBytesPerSecond > 0 ? new RateLimiterQueue(new RateLimiterMemory({ points: gatewayBytesPerSecond, duration: 1 }), { maxQueueSize: INTAKE_WAITING_MAX }) : null;
     this.base = config.publicUrl;
   }
 
@@ -174,7 +182,7 @@ export class Uploads {
       throw new HttpRefusal(409, 'CONFLICT', 'this ticket was used already');
     }
     try {
-      const stored = await this.files.put(id, declaredBytes(req, ticket.size));
+      const stored = await this.files.put(id, declaredBytes(req, ticket.size, this.intake));
       if (stored !== ticket.size) throw new HttpRefusal(400, 'BAD_USER_INPUT', `the body must be exactly ${ticket.size} bytes, as declared`);
       await finishUpload(em, id);
     } catch (err) {
@@ -294,13 +302,25 @@ function asRefusal(err: unknown): HttpRefusal | null {
   return null;
 }
 
-/** The request body as it arrives, refused (413) as soon as it has more than `size` bytes. */
-async function* declaredBytes(req: IncomingMessage, size: number): AsyncIterable<Buffer> {
+/**
+ * The request body as it arrives, refused (413) as soon as it has more than
+ * `size` bytes, and no faster than `intake` lets the gateway's uploads in:
+ * while a piece waits the body is not read, so TCP slows the client down.
+ */
+async function* declaredBytes(req: IncomingMessage, size: number, intake: RateLimiterQueue | null): AsyncIterable<Buffer> {
   let received = 0;
   // Not destroyed when the refusal stops the loop: the socket must stay open to carry the 413.
   for await (const piece of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     received += piece.length;
     if (received > size) throw new HttpRefusal(413, 'BAD_USER_INPUT', `the body has more than the ${size} bytes declared`);
+    if (intake) {
+      try {
+        await intake.removeTokens(piece.length);
+      } catch (err) {
+        if (!(err instanceof RateLimiterQueueError)) throw err;
+        throw new HttpRefusal(503, 'SERVICE_UNAVAILABLE', 'too many uploads on this gateway; try again shortly', { 'retry-after': '5' });
+      }
+    }
     yield piece;
   }
 }
