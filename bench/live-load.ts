@@ -87,20 +87,31 @@ async function open(
       retryWait,
       on: { closed: (event) => troubles.add(`closed ${(event as { code?: number }).code}`) },
     });
-    /** Subscribes; a retriable refusal (SUBSCRIPTIONS_BUSY while hundreds start at once) is tried again, as a client does. */
-    const subscribe = (payload: { query: string; variables?: Record<string, unknown> }, next: (data: Record<string, any> | null | undefined) => void, attempt = 1) =>
+    /**
+     * Subscribes; a retriable refusal (SUBSCRIPTIONS_BUSY while hundreds start at once) is tried again,
+     * as a client does. graphql-ws hands an error thrown while subscribing as a result with `errors`,
+     * then completes; an error of the stream later comes as an error.
+     */
+    const subscribe = (payload: { query: string; variables?: Record<string, unknown> }, next: (data: Record<string, any> | null | undefined) => void, attempt = 1) => {
+      let refused = false;
+      const refuse = (err: unknown) => {
+        refused = true;
+        const errors = Array.isArray(err) ? (err as { message?: string; extensions?: { code?: string; retriable?: boolean } }[]) : [];
+        const code = errors[0]?.extensions?.code ?? (err as { code?: number })?.code ?? 'error';
+        if (errors.some((e) => e.extensions?.retriable) && attempt < RESUBSCRIBE_ATTEMPTS) {
+          troubles.add(`retried ${code}`);
+          setTimeout(() => subscribe(payload, next, attempt + 1), 500 * attempt);
+        } else {
+          troubles.add(`refused ${code}`);
+          progress(`subscription refused: ${JSON.stringify(err).slice(0, 200)}`);
+        }
+      };
       client.subscribe<Record<string, any>>(payload, {
-        next: ({ data }) => next(data),
-        error: (err) => {
-          const retriable = Array.isArray(err) && err.some((e) => (e as { extensions?: { retriable?: boolean } }).extensions?.retriable);
-          if (retriable && attempt < RESUBSCRIBE_ATTEMPTS) setTimeout(() => subscribe(payload, next, attempt + 1), 500 * attempt);
-          else {
-            troubles.add(`subscription error ${JSON.stringify(err).slice(0, 120)}`);
-            progress(`subscription error: ${JSON.stringify(err).slice(0, 200)}`);
-          }
-        },
-        complete: () => troubles.add('subscription completed'),
+        next: ({ data, errors }) => (errors?.length ? refuse(errors) : next(data)),
+        error: refuse,
+        complete: () => void (refused || troubles.add('subscription completed')),
       });
+    };
     subscribe({ query: live ? ROOM_EVENTS : ROOM_MESSAGES, variables: { roomId: rooms[i % rooms.length] } }, (data) => {
       const body = live ? (data?.roomEvents?.__typename === 'MessageAdded' ? data.roomEvents.message.body : null) : data?.roomMessages?.body;
       if (typeof body !== 'string') return;

@@ -111,13 +111,15 @@ export class KafkaEvents implements EventSource {
     const gate = (this.gate = new PartitionGate(
       {
         pause: (partitions) => consumer.pause([{ topic, partitions }]),
-        resumeFromEnd: async (partition) => {
+        endOffset: async (partition) => {
           // A concrete offset read now, not "latest" resolved at some later fetch: what was produced
           // before this read is in the store already, and the room stream reads history after it.
-          const ends = await this.admin.fetchTopicOffsets(topic);
-          const end = ends.find((e) => e.partition === partition);
+          const end = (await this.admin.fetchTopicOffsets(topic)).find((e) => e.partition === partition);
           if (!end) throw new Error(`${topic} has no partition ${partition}`);
-          consumer.seek({ topic, partition, offset: end.high });
+          return end.high;
+        },
+        resumeAt: (partition, offset) => {
+          consumer.seek({ topic, partition, offset });
           consumer.resume([{ topic, partitions: [partition] }]);
         },
       },
@@ -137,7 +139,14 @@ export class KafkaEvents implements EventSource {
   async subscribe(channel: string, onRecord: (record: SourceRecord) => void): Promise<number> {
     if (!this.pubsub) throw new Error('the events topic is not being read (start() first)');
     const partition = this.partitionOfChannel(channel);
-    await this.gate?.acquire(partition);
+    if (this.gate) {
+      try {
+        await this.gate.acquire(partition);
+      } catch (err) {
+        this.gate.release(partition); // else the partition would count a reader that never came
+        throw err;
+      }
+    }
     const id = await this.pubsub.subscribe(channel, onRecord);
     this.subscriptions.set(id, { channel, partition });
     this.channels.set(channel, (this.channels.get(channel) ?? 0) + 1);

@@ -3,12 +3,14 @@ export interface PartitionControl {
   /** Stops fetching these partitions. */
   pause(partitions: number[]): void;
   /**
-   * Fetches the partition again from its end as of this call: once it
-   * resolves, every record produced after the call will be read, and every
-   * record before it was produced before the call (so, for our events, is in
-   * the store: a room stream that reads history after this fills the rest).
+   * The partition's end now: every record produced after this call is at or
+   * past it, and every record before it was produced before the call (so,
+   * for our events, is in the store: a room stream that reads history after
+   * this fills the rest).
    */
-  resumeFromEnd(partition: number): Promise<void>;
+  endOffset(partition: number): Promise<string>;
+  /** Fetches the partition again, from `offset`. */
+  resumeAt(partition: number, offset: string): void;
 }
 
 /**
@@ -69,7 +71,10 @@ export class PartitionGate {
   private async apply(partition: number): Promise<void> {
     const wanted = this.always.has(partition) || this.readers.has(partition);
     if (wanted && !this.open.has(partition)) {
-      await this.control.resumeFromEnd(partition);
+      const end = await this.control.endOffset(partition);
+      // Resumed and counted open in one turn: a rejoin of the group, which pauses every partition
+      // not open, cannot fall between them and leave a partition paused that the gate thinks is read.
+      this.control.resumeAt(partition, end);
       this.open.add(partition);
     } else if (!wanted && this.open.has(partition)) {
       this.control.pause([partition]);

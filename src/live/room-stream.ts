@@ -43,8 +43,8 @@ export class RoomStream implements AsyncIterableIterator<RoomItem> {
   private readonly arrived: RoomEvent[] = [];
   /** Items for the subscriber: at most one history page, or live items one by one. */
   private readonly ready: RoomItem[] = [];
-  /** Stored messages still to be read before `arrived` goes on; the whole room's rest at first. */
-  private gap: Gap | null = { beforeSeq: undefined };
+  /** Stored messages still to be read before `arrived` goes on; the whole room's rest at first, unless caught up. */
+  private gap: Gap | null;
   /** The seq whose gap was filled last: if the store lacked something, that message goes on anyway instead of reading again. */
   private filledBefore = -1;
   private waiter: Waiter | null = null;
@@ -59,7 +59,15 @@ export class RoomStream implements AsyncIterableIterator<RoomItem> {
     /** The seq of the last message made ready. */
     private lastSeq: number,
     private readonly onClose: () => void,
-  ) {}
+    /**
+     * Nothing is stored after lastSeq as of a read made after this stream's
+     * events started to arrive: no history to read first (a hole in the
+     * live events is still filled from the store).
+     */
+    caughtUp = false,
+  ) {
+    this.gap = caughtUp ? null : { beforeSeq: undefined };
+  }
 
   /** Live events buffered now (for tests and the bound). */
   get buffered(): number {

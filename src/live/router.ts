@@ -3,7 +3,7 @@ import { parseChatEvent, type ChatEvent, type TypingEvent } from '../contracts/r
 import { errorFields, type Logger } from '../log';
 import type { Metrics } from '../observe/metrics';
 import { markReceived } from '../observe/tracing';
-import { RoomStream, isRoomEvent, type History } from './room-stream';
+import { LIVE_BUFFER_MAX, RoomStream, isRoomEvent, type History, type RoomEvent } from './room-stream';
 import type { Semaphore } from './semaphore';
 
 /** A record of the events topic as the router needs it. */
@@ -29,9 +29,12 @@ export type Listener = (event: ChatEvent) => void;
 /** Typing lapses this long after the last `typing: true` of a member in a room. */
 export const TYPING_LAPSE_MS = 6_000;
 
-/** What a room stream reads of the store: once, the viewer's right to it (the seq to start after); then history pages. */
+/**
+ * What a room stream reads of the store: once, the viewer's right to it, the
+ * seq to start after and the room's newest seq as of that read; then history pages.
+ */
 export interface RoomReads {
-  start(): Promise<number>;
+  start(): Promise<{ afterSeq: number; newestSeq: number }>;
   history: History;
 }
 
@@ -133,31 +136,47 @@ export class EventRouter {
 
   /**
    * A room's stream for one viewer (see RoomStream), from the seq `reads.start()`
-   * gives: it listens to the room's channel before its first read of history,
-   * so nothing falls between.
+   * gives. The room's channel is listened to before that read: a message
+   * committed after it is published after it too, so it comes live, and a
+   * stream that starts at the newest message (no afterSeq, or a client
+   * already up to date) reads no history at all, which halves the reads of a
+   * reconnect storm.
    */
   async openRoom(roomId: string, viewerId: string, reads: RoomReads, withLiveOnly = false): Promise<RoomStream> {
-    const afterSeq = await this.storeReads.run(reads.start);
-    const history: History = (after, before) => this.storeReads.run(() => reads.history(after, before));
-    let unlisten: (() => void) | undefined;
-    let closed = false;
-    const stream = new RoomStream(history, viewerId, afterSeq, () => {
-      closed = true;
-      this.streams.delete(stream);
-      unlisten?.();
+    // Events that come before the stream exists; past the stream's own bound, the store has the messages.
+    const early: RoomEvent[] = [];
+    let overflowed = false;
+    let stream: RoomStream | null = null;
+    const unlisten = await this.listen(roomId, (event) => {
+      // roomMessages takes messages only; roomEvents the live-only kinds too.
+      if (!isRoomEvent(event) || (!withLiveOnly && event.type !== 'message')) return;
+      if (stream) stream.push(event);
+      else if (early.length < LIVE_BUFFER_MAX) early.push(event);
+      else overflowed = true;
     });
-    this.streams.add(stream);
+    let start: { afterSeq: number; newestSeq: number };
     try {
-      unlisten = await this.listen(roomId, (event) => {
-        // roomMessages takes messages only; roomEvents the live-only kinds too.
-        if (isRoomEvent(event) && (withLiveOnly || event.type === 'message')) stream.push(event);
-      });
+      start = await this.storeReads.run(reads.start);
     } catch (err) {
-      stream.close();
+      unlisten();
       throw err;
     }
-    if (closed) unlisten(); // closed while subscribing
-    return stream;
+    const history: History = (after, before) => this.storeReads.run(() => reads.history(after, before));
+    const caughtUp = start.afterSeq >= start.newestSeq && !overflowed;
+    const opened: RoomStream = new RoomStream(
+      history,
+      viewerId,
+      start.afterSeq,
+      () => {
+        this.streams.delete(opened);
+        unlisten();
+      },
+      caughtUp,
+    );
+    this.streams.add(opened);
+    for (const event of early) opened.push(event);
+    stream = opened;
+    return opened;
   }
 
   get openStreams(): number {

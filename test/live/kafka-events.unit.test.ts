@@ -48,10 +48,17 @@ function fakeKafka(readServedPartitionsOnly = false) {
     },
     producer: () => producer,
   } as unknown as Kafka;
+  let endOffsetsFail = false;
+  // The first call is start()'s (the partition count); later ones are a gate's.
+  let offsetCalls = 0;
   const admin = {
     deleteGroups: async (ids: string[]) => void deletedGroups.push(...ids),
-    fetchTopicOffsets: async () => Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, high: String(100 + partition), low: '0', offset: '0' })),
+    fetchTopicOffsets: async () => {
+      if (offsetCalls++ > 0 && endOffsetsFail) throw new Error('broker away');
+      return Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, high: String(100 + partition), low: '0', offset: '0' }));
+    },
   } as unknown as Admin;
+  const failEndOffsets = (fail: boolean) => void (endOffsetsFail = fail);
   const watched: string[] = [];
   const counts = { fetched: 0, delivered: 0 };
   const metrics = {
@@ -61,7 +68,7 @@ function fakeKafka(readServedPartitionsOnly = false) {
   };
   const events = new KafkaEvents(kafka, admin, { topics: { messages: TOPIC } as never, instanceId: 'gw1', readServedPartitionsOnly }, SILENT, metrics);
   const join = () => joinListeners.forEach((listener) => listener());
-  return { events, calls, consumerConfigs, runConfigs, committed, deletedGroups, watched, counts, join };
+  return { events, calls, consumerConfigs, runConfigs, committed, deletedGroups, watched, counts, join, failEndOffsets };
 }
 
 function payload(channel: string, offset: string): EachMessagePayload {
@@ -149,6 +156,22 @@ describe('KafkaEvents (the adapter of graphql-kafkajs-subscriptions)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(calls).toHaveLength(2); // one subscriber left
     events.unsubscribe(second);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.at(-1)).toBe(`pause ${room}`);
+  });
+
+  test('a subscriber whose partition could not be resumed (the broker did not answer) is not counted: the next one resumes it, and it is paused after that one leaves', async () => {
+    const { events, calls, join, failEndOffsets } = fakeKafka(true);
+    await events.start();
+    join();
+    const room = partitionOfKey(ROOM, PARTITIONS);
+    failEndOffsets(true);
+    await expect(events.subscribe(ROOM, () => undefined)).rejects.toThrow('broker away');
+    failEndOffsets(false);
+    calls.length = 0;
+    const id = await events.subscribe(ROOM, () => undefined);
+    expect(calls).toEqual([`seek ${room}@${100 + room}`, `resume ${room}`]);
+    events.unsubscribe(id);
     await new Promise((resolve) => setImmediate(resolve));
     expect(calls.at(-1)).toBe(`pause ${room}`);
   });

@@ -1,16 +1,17 @@
 import { PartitionGate, type PartitionControl } from '../../src/live/partition-gate';
 
-/** A control that records what the gate asks, and whose resumes finish when the test says. */
+/** A control that records what the gate asks, and whose end offsets are read when the test says. */
 function fakeControl() {
   const calls: string[] = [];
   const waiting: (() => void)[] = [];
   const control: PartitionControl = {
     pause: (partitions) => void calls.push(`pause ${partitions.join(',')}`),
-    resumeFromEnd: (partition) =>
-      new Promise<void>((resolve) => {
-        calls.push(`resume ${partition}`);
-        waiting.push(resolve);
+    endOffset: (partition) =>
+      new Promise<string>((resolve) => {
+        calls.push(`end ${partition}`);
+        waiting.push(() => resolve('42'));
       }),
+    resumeAt: (partition, offset) => void calls.push(`resume ${partition}@${offset}`),
   };
   const finishResumes = () => waiting.splice(0).forEach((resolve) => resolve());
   return { control, calls, finishResumes };
@@ -32,10 +33,11 @@ test('given a paused partition, when two readers come at once, then it is resume
   void gate.acquire(1).then(() => ready++);
   void gate.acquire(1).then(() => ready++);
   await flush();
-  expect(calls).toEqual(['resume 1']);
+  expect(calls).toEqual(['end 1']);
   expect(ready).toBe(0);
   finishResumes();
   await flush();
+  expect(calls).toEqual(['end 1', 'resume 1@42']);
   expect(ready).toBe(2);
   expect(gate.closed()).toEqual([0, 2, 3]);
 });
@@ -52,7 +54,7 @@ test('given a partition left by its last reader and paused, when a new reader co
   let ready = false;
   void gate.acquire(3).then(() => (ready = true));
   await flush();
-  expect(calls).toEqual(['resume 3', 'pause 3', 'resume 3']);
+  expect(calls).toEqual(['end 3', 'resume 3@42', 'pause 3', 'end 3']);
   expect(ready).toBe(false); // not before it is read again
   finishResumes();
   await flush();
@@ -75,10 +77,12 @@ test('given a resume that fails, when the reader asks, then it gets the error an
   const gate = new PartitionGate(
     {
       pause: (partitions) => void calls.push(`pause ${partitions.join(',')}`),
-      resumeFromEnd: async (partition) => {
-        calls.push(`resume ${partition}`);
+      endOffset: async (partition) => {
+        calls.push(`end ${partition}`);
         if (fail) throw new Error('broker away');
+        return '42';
       },
+      resumeAt: (partition, offset) => void calls.push(`resume ${partition}@${offset}`),
     },
     2,
     new Set(),
@@ -87,7 +91,7 @@ test('given a resume that fails, when the reader asks, then it gets the error an
   gate.release(1);
   fail = false;
   await gate.acquire(1);
-  expect(calls).toEqual(['resume 1', 'resume 1']);
+  expect(calls).toEqual(['end 1', 'end 1', 'resume 1@42']);
   expect(gate.openCount).toBe(1);
 });
 
@@ -100,5 +104,18 @@ test('given a reader leaving, when another comes in the same turn, then the part
   await first;
   gate.release(2);
   await gate.acquire(2);
-  expect(calls).toEqual(['resume 2']);
+  expect(calls).toEqual(['end 2', 'resume 2@42']);
+});
+
+test('given a partition being resumed, when the consumer could rejoin at any turn, then it is never resumed without being counted open', async () => {
+  // A rejoin pauses every partition closed() lists: between the resume and the count, it would stay paused for good.
+  const { control, calls, finishResumes } = fakeControl();
+  const gate = new PartitionGate(control, 4, new Set());
+  const read = gate.acquire(1);
+  await flush();
+  expect(gate.closed()).toContain(1);
+  finishResumes();
+  while (!calls.includes('resume 1@42')) await Promise.resolve();
+  expect(gate.closed()).not.toContain(1);
+  await read;
 });

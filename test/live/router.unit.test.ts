@@ -59,7 +59,7 @@ function setup() {
   return { source, router, warnings, fannedOut, openStreams: () => subscriptionCount() };
 }
 
-const noHistory: RoomReads = { start: async () => 0, history: async () => [] };
+const noHistory: RoomReads = { start: async () => ({ afterSeq: 0, newestSeq: 0 }), history: async () => [] };
 
 describe('EventRouter', () => {
   test('routes each record by its channel; the source is asked once per channel, however many listeners', async () => {
@@ -138,6 +138,52 @@ describe('EventRouter', () => {
     const { source, router } = setup();
     source.subscribe = () => Promise.reject(new Error('not started'));
     await expect(router.openRoom(ROOM_A, 'viewer', noHistory)).rejects.toThrow('not started');
+    expect(router.openStreams).toBe(0);
+  });
+
+  test('the channel is listened to before the start is read: a message published meanwhile is handed out, and a stream at the newest message reads no history', async () => {
+    const { source, router } = setup();
+    const historyReads: number[] = [];
+    const reads: RoomReads = {
+      start: async () => {
+        // The membership read: listening already, so a message committed after it comes live.
+        expect(source.channels()).toEqual([ROOM_A]);
+        source.publish(ROOM_A, { v: 1, type: 'message', message: message(ROOM_A, 6) });
+        return { afterSeq: 5, newestSeq: 5 };
+      },
+      history: async (after) => {
+        historyReads.push(after);
+        return [];
+      },
+    };
+    const stream = await router.openRoom(ROOM_A, 'viewer', reads);
+    expect(((await stream.next()).value as ViewedMessage).message.seq).toBe(6);
+    source.publish(ROOM_A, { v: 1, type: 'message', message: message(ROOM_A, 7) });
+    expect(((await stream.next()).value as ViewedMessage).message.seq).toBe(7);
+    expect(historyReads).toEqual([]);
+  });
+
+  test('a stream behind the newest message reads the rest first; a refused start leaves nothing listened to', async () => {
+    const { source, router } = setup();
+    const historyReads: number[] = [];
+    const stored = [4, 5].map((seq) => ({ message: message(ROOM_A, seq), bookmarked: false }));
+    const behind: RoomReads = {
+      start: async () => ({ afterSeq: 3, newestSeq: 5 }),
+      history: async (after) => {
+        historyReads.push(after);
+        return stored.filter((m) => m.message.seq > after);
+      },
+    };
+    const stream = await router.openRoom(ROOM_A, 'viewer', behind);
+    expect(((await stream.next()).value as ViewedMessage).message.seq).toBe(4);
+    expect(((await stream.next()).value as ViewedMessage).message.seq).toBe(5);
+    expect(historyReads).toEqual([3]);
+    await stream.return();
+
+    const refused: RoomReads = { start: async () => Promise.reject(new Error('FORBIDDEN')), history: async () => [] };
+    await expect(router.openRoom(ROOM_B, 'viewer', refused)).rejects.toThrow('FORBIDDEN');
+    await Promise.resolve();
+    expect(source.channels()).toEqual([]);
     expect(router.openStreams).toBe(0);
   });
 });

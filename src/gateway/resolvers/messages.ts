@@ -21,7 +21,10 @@ export async function openRoomStream(ctx: Context, args: Record<string, unknown>
     viewer.userId,
     {
       // Without afterSeq the stream starts after the newest message as of the membership check.
-      start: async () => checkAfterSeq(args.afterSeq as number | null | undefined, await requireMembership(orm.em.fork(), viewer.userId, roomId)),
+      start: async () => {
+        const newestSeq = await requireMembership(orm.em.fork(), viewer.userId, roomId);
+        return { afterSeq: checkAfterSeq(args.afterSeq as number | null | undefined, newestSeq), newestSeq };
+      },
       history: (afterSeq, beforeSeq) =>
         loadMessages(orm.em.fork(), viewer.userId, roomId, { afterSeq, beforeSeq, limit: HISTORY_PAGE, fromEnd: false }),
     },
