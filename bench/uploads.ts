@@ -30,6 +30,8 @@ export interface UploadBenchResults {
 /** One uploader's link: 2 MiB/s (about 17 Mbit/s, a good home or mobile uplink). */
 const PACED_BYTES_PER_SECOND = 2 * MIB;
 const PIECE = 64 * 1024;
+/** The conditions of the chat-beside-uploads measure take turns this many times. */
+const ROUNDS = 5;
 
 /** `bytes` as a request body sent no faster than `bytesPerSecond`, a piece at a time. */
 function pacedBody(bytes: Buffer, bytesPerSecond: number): ReadableStream<Uint8Array> {
@@ -71,7 +73,7 @@ async function sendText(url: string, user: BenchUser, roomId: string): Promise<n
 
 const mibPerSec = (ms: number[], bytes: number) => Math.round((ms.length * bytes) / MIB / (ms.reduce((a, b) => a + b, 0) / 1000) * 10) / 10;
 
-export async function uploadBench(url: string, progress: (line: string) => void, { files = 20, pings = 200 } = {}): Promise<UploadBenchResults> {
+export async function uploadBench(url: string, progress: (line: string) => void, { files = 20, pings = 500 } = {}): Promise<UploadBenchResults> {
   const [alice, bob] = await Promise.all([signUp(url), signUp(url)]);
   await gql(url, 'mutation($id: ID!) { addFriend(userId: $id) { id } }', { id: bob.id }, alice.token);
   const { createRoom } = await gql(url, 'mutation($ids: [ID!]!) { createRoom(memberIds: $ids) { id } }', { ids: [bob.id] }, alice.token);
@@ -93,29 +95,41 @@ export async function uploadBench(url: string, progress: (line: string) => void,
     if (res.status !== 200 || got.length !== MIB) throw new Error(`download failed: HTTP ${res.status}, ${got.length} bytes`);
   }
 
-  progress(`uploads: ${pings} sendChat alone, then ${pings} beside two uploads at link speed, then ${pings} beside two at loopback speed`);
-  // Warm-up first: the first sends after the transfers above are slower, which would favour the runs beside uploads.
+  progress(`uploads: ${pings} sendChat each alone, beside two uploads at link speed and beside two at loopback speed, in ${ROUNDS} rounds`);
+  // Warm-up first: the first sends after the transfers above are slower.
   for (let i = 0; i < 20; i++) await sendText(url, bob, roomId);
-  const idle: number[] = [];
-  for (let i = 0; i < pings; i++) idle.push(await sendText(url, bob, roomId));
-  /** sendChat round trips while two uploaders (the per-user limit on PUTs at once) send 1 MiB files back to back. */
-  const beside = async (bytesPerSecond?: number) => {
-    let running = true;
-    let uploads = 0;
-    const uploaders = [0, 1].map(async () => {
-      while (running) {
-        await uploadOne(url, alice, bytes, bytesPerSecond);
-        uploads++;
-      }
-    });
+  /** `count` sendChat round trips; with `bytesPerSecond`, two uploaders (the per-user limit on PUTs at once) send 1 MiB files back to back meanwhile. */
+  const pingsBeside = async (count: number, uploads: 'none' | number | 'loopback') => {
+    let running = uploads !== 'none';
+    let done = 0;
+    const uploaders = running
+      ? [0, 1].map(async () => {
+          while (running) {
+            await uploadOne(url, alice, bytes, uploads === 'loopback' ? undefined : (uploads as number));
+            done++;
+          }
+        })
+      : [];
     const ms: number[] = [];
-    for (let i = 0; i < pings; i++) ms.push(await sendText(url, bob, roomId));
+    for (let i = 0; i < count; i++) ms.push(await sendText(url, bob, roomId));
     running = false;
     await Promise.all(uploaders);
-    return { ms, uploads };
+    return { ms, uploads: done };
   };
-  const paced = await beside(PACED_BYTES_PER_SECOND);
-  const loopback = await beside();
+  // The three conditions take turns, a slice each per round: a service still warming up (or slowing
+  // down) shifts all three alike instead of favouring whichever ran last.
+  const idle: number[] = [];
+  const paced = { ms: [] as number[], uploads: 0 };
+  const loopback = { ms: [] as number[], uploads: 0 };
+  const slice = Math.ceil(pings / ROUNDS);
+  for (let round = 0; round < ROUNDS; round++) {
+    idle.push(...(await pingsBeside(slice, 'none')).ms);
+    for (const [into, uploads] of [[paced, PACED_BYTES_PER_SECOND], [loopback, 'loopback']] as const) {
+      const got = await pingsBeside(slice, uploads);
+      into.ms.push(...got.ms);
+      into.uploads += got.uploads;
+    }
+  }
 
   return {
     upload: { files, ms: percentiles(up), mibPerSec: mibPerSec(up, MIB) },
