@@ -129,8 +129,8 @@ export class RoomType {
   /**
    * The view shown. Its members and last message become GraphQL objects only
    * when a query selects them: a message becomes a RoomChanged for every
-   * member's myEvents, and building each one's member list took most of a
-   * gateway's CPU when the subscription selected none of it.
+   * member's myEvents, and building each one's member list took more than a
+   * quarter of a busy gateway's CPU when the subscription selected none of it.
    */
   private view!: RoomView;
 

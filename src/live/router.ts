@@ -140,7 +140,8 @@ export class EventRouter {
    * committed after it is published after it too, so it comes live, and a
    * stream that starts at the newest message (no afterSeq, or a client
    * already up to date) reads no history at all, which halves the reads of a
-   * reconnect storm.
+   * reconnect storm. (A viewer refused by that read has listened for a
+   * moment: the channel is let go at once.)
    */
   async openRoom(roomId: string, viewerId: string, reads: RoomReads, withLiveOnly = false): Promise<RoomStream> {
     // Events that come before the stream exists; past the stream's own bound, the store has the messages.
