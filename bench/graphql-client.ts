@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 
 /** The benchmark's GraphQL client over HTTP, shared by the orchestrator and the load generator. */
 
@@ -34,4 +35,11 @@ export async function signUp(url: string): Promise<BenchUser> {
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
   }
+}
+
+/** One sendChat that must succeed; its round trip in ms. */
+export async function timedSendChat(url: string, token: string, input: { roomId: string; body: string; clientMessageId?: string }): Promise<number> {
+  const startedAt = performance.now();
+  await gql(url, 'mutation($i: SendChatInput!) { sendChat(input: $i) { id } }', { i: input }, token);
+  return performance.now() - startedAt;
 }

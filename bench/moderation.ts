@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { startProcess } from '../src/dev/processes';
-import { gql, signUp } from './graphql-client';
+import { gql, signUp, timedSendChat } from './graphql-client';
 import { percentiles, type Percentiles } from './report';
 
 /** What the moderation step of `npm run bench` measures. */
@@ -39,11 +39,7 @@ const SENDS_PER_CHATTER = FLOOD_MESSAGES;
 async function sequentialSends(url: string, chatters: { token: string; roomId: string }[], phase: string): Promise<Percentiles> {
   const samples: number[] = [];
   for (let n = 0; n < SENDS_PER_CHATTER; n++) {
-    for (const [i, c] of chatters.entries()) {
-      const startedAt = performance.now();
-      await gql(url, 'mutation($i: SendChatInput!) { sendChat(input: $i) { id } }', { i: { roomId: c.roomId, body: `${phase} ${i} ${n}` } }, c.token);
-      samples.push(performance.now() - startedAt);
-    }
+    for (const [i, c] of chatters.entries()) samples.push(await timedSendChat(url, c.token, { roomId: c.roomId, body: `${phase} ${i} ${n}` }));
   }
   return percentiles(samples);
 }

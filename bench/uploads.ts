@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { gql, signUp, type BenchUser } from './graphql-client';
+import { gql, signUp, timedSendChat, type BenchUser } from './graphql-client';
 import { percentiles, type Percentiles } from './report';
 
 /**
@@ -65,12 +65,6 @@ async function uploadOne(url: string, user: BenchUser, bytes: Buffer, bytesPerSe
   return createUpload.url;
 }
 
-async function sendText(url: string, user: BenchUser, roomId: string): Promise<number> {
-  const startedAt = performance.now();
-  await gql(url, SEND, { i: { roomId, body: 'ping', clientMessageId: randomUUID() } }, user.token);
-  return performance.now() - startedAt;
-}
-
 const mibPerSec = (ms: number[], bytes: number) => Math.round((ms.length * bytes) / MIB / (ms.reduce((a, b) => a + b, 0) / 1000) * 10) / 10;
 
 export async function uploadBench(url: string, progress: (line: string) => void, { files = 20, pings = 500 } = {}): Promise<UploadBenchResults> {
@@ -96,38 +90,33 @@ export async function uploadBench(url: string, progress: (line: string) => void,
   }
 
   progress(`uploads: ${pings} sendChat each alone, beside two uploads at link speed and beside two at loopback speed, in ${ROUNDS} rounds`);
+  const ping = () => timedSendChat(url, bob.token, { roomId, body: 'ping', clientMessageId: randomUUID() });
   // Warm-up first: the first sends after the transfers above are slower.
-  for (let i = 0; i < 20; i++) await sendText(url, bob, roomId);
-  /** `count` sendChat round trips; with `bytesPerSecond`, two uploaders (the per-user limit on PUTs at once) send 1 MiB files back to back meanwhile. */
-  const pingsBeside = async (count: number, uploads: 'none' | number | 'loopback') => {
-    let running = uploads !== 'none';
-    let done = 0;
-    const uploaders = running
-      ? [0, 1].map(async () => {
-          while (running) {
-            await uploadOne(url, alice, bytes, uploads === 'loopback' ? undefined : (uploads as number));
-            done++;
-          }
-        })
-      : [];
-    const ms: number[] = [];
-    for (let i = 0; i < count; i++) ms.push(await sendText(url, bob, roomId));
-    running = false;
-    await Promise.all(uploaders);
-    return { ms, uploads: done };
-  };
+  for (let i = 0; i < 20; i++) await ping();
+  // sendChat round trips beside no upload, or beside two uploaders (the per-user limit on PUTs at once)
+  // sending 1 MiB files back to back at `bytesPerSecond` (unpaced: loopback speed).
+  const conditions = [
+    { uploaders: null, ms: [] as number[], uploads: 0 },
+    { uploaders: { bytesPerSecond: PACED_BYTES_PER_SECOND }, ms: [] as number[], uploads: 0 },
+    { uploaders: { bytesPerSecond: undefined }, ms: [] as number[], uploads: 0 },
+  ];
+  const [idle, paced, loopback] = conditions;
   // The three conditions take turns, a slice each per round: a service still warming up (or slowing
   // down) shifts all three alike instead of favouring whichever ran last.
-  const idle: number[] = [];
-  const paced = { ms: [] as number[], uploads: 0 };
-  const loopback = { ms: [] as number[], uploads: 0 };
   const slice = Math.ceil(pings / ROUNDS);
   for (let round = 0; round < ROUNDS; round++) {
-    idle.push(...(await pingsBeside(slice, 'none')).ms);
-    for (const [into, uploads] of [[paced, PACED_BYTES_PER_SECOND], [loopback, 'loopback']] as const) {
-      const got = await pingsBeside(slice, uploads);
-      into.ms.push(...got.ms);
-      into.uploads += got.uploads;
+    for (const condition of conditions) {
+      const { uploaders } = condition;
+      let running = uploaders !== null;
+      const uploading = [0, 1].map(async () => {
+        while (running) {
+          await uploadOne(url, alice, bytes, uploaders?.bytesPerSecond);
+          condition.uploads++;
+        }
+      });
+      for (let i = 0; i < slice; i++) condition.ms.push(await ping());
+      running = false;
+      await Promise.all(uploading);
     }
   }
 
@@ -135,7 +124,7 @@ export async function uploadBench(url: string, progress: (line: string) => void,
     upload: { files, ms: percentiles(up), mibPerSec: mibPerSec(up, MIB) },
     download: { files, ms: percentiles(down), mibPerSec: mibPerSec(down, MIB) },
     chatLatency: {
-      idle: percentiles(idle),
+      idle: percentiles(idle.ms),
       besidePaced: percentiles(paced.ms),
       besideLoopback: percentiles(loopback.ms),
       pacedUploads: paced.uploads,

@@ -139,14 +139,7 @@ export class KafkaEvents implements EventSource {
   async subscribe(channel: string, onRecord: (record: SourceRecord) => void): Promise<number> {
     if (!this.pubsub) throw new Error('the events topic is not being read (start() first)');
     const partition = this.partitionOfChannel(channel);
-    if (this.gate) {
-      try {
-        await this.gate.acquire(partition);
-      } catch (err) {
-        this.gate.release(partition); // else the partition would count a reader that never came
-        throw err;
-      }
-    }
+    await this.gate?.acquire(partition);
     const id = await this.pubsub.subscribe(channel, onRecord);
     this.subscriptions.set(id, { channel, partition });
     this.channels.set(channel, (this.channels.get(channel) ?? 0) + 1);

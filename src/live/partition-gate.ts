@@ -44,10 +44,15 @@ export class PartitionGate {
     return this.open.size;
   }
 
-  /** One more reader of `partition`; resolves once its records are fetched. */
-  acquire(partition: number): Promise<void> {
+  /** One more reader of `partition`; resolves once its records are fetched. A reader whose resume failed is not counted. */
+  async acquire(partition: number): Promise<void> {
     this.readers.set(partition, (this.readers.get(partition) ?? 0) + 1);
-    return this.settle(partition);
+    try {
+      await this.settle(partition);
+    } catch (err) {
+      this.release(partition);
+      throw err;
+    }
   }
 
   /** One reader fewer; the last one pauses the partition. */

@@ -41,16 +41,11 @@ export async function loadMessageChange<T extends ChangeType>(tx: Tx, command: C
  * index). An edit or a deletion writes the message's row.
  */
 export async function applyMessageChange(tx: Tx, { message, reaction, clearReactions }: MessageChange): Promise<void> {
-  const bumpVersion = 'with bumped as (update messages set version = ? where id = ?)';
-  if (reaction?.add) {
-    await tx.execute(
-      `${bumpVersion} insert into message_reactions (message_id, emoji, user_id, created_at) values (?, ?, ?, now()) on conflict do nothing`,
-      [message.version ?? 1, message.id, message.id, reaction.emoji, reaction.userId],
-    );
-    return;
-  }
   if (reaction) {
-    await tx.execute(`${bumpVersion} delete from message_reactions where message_id = ? and emoji = ? and user_id = ?`, [
+    const change = reaction.add
+      ? 'insert into message_reactions (message_id, emoji, user_id, created_at) values (?, ?, ?, now()) on conflict do nothing'
+      : 'delete from message_reactions where message_id = ? and emoji = ? and user_id = ?';
+    await tx.execute(`with bumped as (update messages set version = ? where id = ?) ${change}`, [
       message.version ?? 1,
       message.id,
       message.id,
