@@ -2,7 +2,7 @@ import type { CommandEnvelope } from '../../contracts/commands';
 import type { MessageRecord } from '../../contracts/records';
 import type { MessageChange, MessageChangeState } from '../../commands/message-changes';
 import { MESSAGE_WITH_SENDER, iso, messageWithSender } from '../rows';
-import type { Tx } from '../transaction';
+import { executePrepared, type Tx } from '../transaction';
 import { deleteUploadsOfMessage } from '../uploads';
 
 /** A message as it is now (replyTo, reactions, sender), or null. */
@@ -13,6 +13,10 @@ export async function loadMessageRecord(tx: Tx, messageId: string): Promise<Mess
 
 type ChangeType = 'EditMessage' | 'DeleteMessage' | 'AddReaction' | 'RemoveReaction';
 
+const LOAD_MESSAGE_CHANGE = `select exists (select 1 from room_members where room_id = m.room_id and user_id = ?) as actor_is_member,
+    (select muted_until from users where id = ?) as actor_muted_until,
+    ${MESSAGE_WITH_SENDER} where m.id = ? for update of m`;
+
 /**
  * The state of every change of a message, in one round trip: the message
  * with its row locked, and the actor's membership of its room and mute. The
@@ -22,12 +26,7 @@ type ChangeType = 'EditMessage' | 'DeleteMessage' | 'AddReaction' | 'RemoveReact
  */
 export async function loadMessageChange<T extends ChangeType>(tx: Tx, command: CommandEnvelope<T>, now: string): Promise<MessageChangeState> {
   const { roomId, messageId } = command.payload as CommandEnvelope<ChangeType>['payload'];
-  const [row] = await tx.execute(
-    `select exists (select 1 from room_members where room_id = m.room_id and user_id = ?) as actor_is_member,
-       (select muted_until from users where id = ?) as actor_muted_until,
-       ${MESSAGE_WITH_SENDER} where m.id = ? for update of m`,
-    [command.actorId, command.actorId, messageId],
-  );
+  const [row] = await executePrepared(tx, 'load-message-change', LOAD_MESSAGE_CHANGE, [command.actorId, command.actorId, messageId]);
   if (!row) return { message: null, isMember: false, now };
   const message = messageWithSender(row);
   if (message.roomId !== roomId) return { message, isMember: false, now };
