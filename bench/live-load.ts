@@ -6,14 +6,15 @@ import { percentiles, type Percentiles } from './report';
 
 /**
  * The load generator of the live streams' benchmark (bench/live.ts), run as a
- * process of its own: the same chat load twice over one world, first with
- * every subscriber holding roomMessages alone, then with every subscriber
+ * process of its own: the same chat load over one world, taking turns
+ * between every subscriber holding roomMessages alone and every subscriber
  * holding roomEvents and each user myEvents on one of its sockets, while
  * each sender also types once a second; or idle connections each holding
  * roomEvents and myEvents.
  */
 export type LiveJob =
-  | { kind: 'compare'; url: string; rooms: number; subscribers: number; senders: number; ratePerSec: number; seconds: number }
+  /** `seconds` of each kind in all, in `rounds` turns (roomMessages first), so drift (autovacuum after the steps before, say) hits both alike. */
+  | { kind: 'compare'; url: string; rooms: number; subscribers: number; senders: number; ratePerSec: number; seconds: number; rounds: number }
   | { kind: 'idle'; url: string; connections: number };
 
 const now = () => performance.now();
@@ -139,8 +140,19 @@ async function open(
   return clients;
 }
 
-/** One run of the chat load at a fixed rate; with `live`, each sender also signals typing once a second. */
-async function run(job: Extract<LiveJob, { kind: 'compare' }>, users: BenchUser[], rooms: string[], live: boolean): Promise<{ deliveryMs: Percentiles; sentPerSec: number; typingPerSec: number }> {
+/** What the runs of one kind measured, added up over the rounds. */
+interface Measured {
+  deliveries: number[];
+  sent: number;
+  typed: number;
+  seconds: number;
+}
+
+/**
+ * One run of the chat load at a fixed rate for `seconds`, its deliveries
+ * added to `into`; with `live`, each sender also signals typing once a second.
+ */
+async function run(job: Extract<LiveJob, { kind: 'compare' }>, users: BenchUser[], rooms: string[], live: boolean, seconds: number, into: Measured): Promise<void> {
   const deliveries: number[] = [];
   const label = live ? 'roomEvents+myEvents' : 'roomMessages';
   // Every user is in every room and holds subscribers / users sockets: one myEvents each, not one per socket.
@@ -156,7 +168,7 @@ async function run(job: Extract<LiveJob, { kind: 'compare' }>, users: BenchUser[
   let typed = 0;
   let sent = 0;
   const started = now();
-  const end = started + job.seconds * 1000;
+  const end = started + seconds * 1000;
   const pending: Promise<void>[] = [];
   let n = 0;
   for (let due = started; due < end; due += 1000 / job.ratePerSec) {
@@ -172,14 +184,22 @@ async function run(job: Extract<LiveJob, { kind: 'compare' }>, users: BenchUser[
     );
   }
   await Promise.all(pending);
-  const seconds = (now() - started) / 1000;
+  into.seconds += (now() - started) / 1000;
   typing.forEach(clearInterval);
   const expected = sent * (job.subscribers / rooms.length);
   const until = now() + 5_000;
   while (deliveries.length < expected && now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
   await Promise.all(clients.map((c) => c.dispose()));
-  return { deliveryMs: percentiles(deliveries), sentPerSec: sent / seconds, typingPerSec: typed / seconds };
+  into.deliveries.push(...deliveries);
+  into.sent += sent;
+  into.typed += typed;
 }
+
+const figures = ({ deliveries, sent, typed, seconds }: Measured) => ({
+  deliveryMs: percentiles(deliveries),
+  sentPerSec: sent / seconds,
+  typingPerSec: typed / seconds,
+});
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2]) as LiveJob;
@@ -197,9 +217,13 @@ async function main(): Promise<void> {
   }
   if (job.kind !== 'compare') return;
   const { users, rooms } = await buildWorld(job.url, Math.min(Math.max(job.senders, 20), 100), job.rooms);
-  const roomMessages = await run(job, users, rooms, false);
-  const withLive = await run(job, users, rooms, true);
-  process.stdout.write(`${JSON.stringify({ roomMessages, withLive })}\n`);
+  const roomMessages: Measured = { deliveries: [], sent: 0, typed: 0, seconds: 0 };
+  const withLive: Measured = { deliveries: [], sent: 0, typed: 0, seconds: 0 };
+  for (let round = 0; round < job.rounds; round++) {
+    await run(job, users, rooms, false, job.seconds / job.rounds, roomMessages);
+    await run(job, users, rooms, true, job.seconds / job.rounds, withLive);
+  }
+  process.stdout.write(`${JSON.stringify({ roomMessages: figures(roomMessages), withLive: figures(withLive) })}\n`);
   process.exit(0);
 }
 

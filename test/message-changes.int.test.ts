@@ -35,7 +35,7 @@ test("a change's message is read by a statement PostgreSQL plans once per connec
   const em = store.orm.em.fork();
   await em.execute(`insert into rooms (id, name, created_at, last_seq, last_activity_at) values (?, 'r', now(), 0, now())`, [roomId]);
   for (const id of [alice, bob]) await em.execute(`insert into room_members (room_id, user_id, last_read_seq, joined_at) values (?, ?, 0, now())`, [roomId, id]);
-  const sent = [];
+  const sent: MessageRecord[] = [];
   for (const body of ['one', 'two', 'three']) sent.push(messageOf(await run(command('SendChat', alice, { roomId, body, clientMessageId: null, attachment: null }))));
   // One transaction is one connection: its prepared statements are the ones these commands used.
   const plans = await inTransaction(store.orm, async (tx, now) => {
