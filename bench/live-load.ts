@@ -223,10 +223,11 @@ async function main(): Promise<void> {
   }
   if (job.kind !== 'compare') return;
   const { users, rooms } = await buildWorld(job.url, Math.min(Math.max(job.senders, 20), 100), job.rooms);
-  const roomMessages: Measured = { deliveries: [], sent: 0, typed: 0, seconds: 0 };
-  const withLive: Measured = { deliveries: [], sent: 0, typed: 0, seconds: 0 };
+  const measured = (): Measured => ({ deliveries: [], sent: 0, typed: 0, seconds: 0 });
+  const roomMessages = measured();
+  const withLive = measured();
   // One round of each first, not measured: a gateway started for this step alone is still compiling its hot paths.
-  const warmUp: Measured = { deliveries: [], sent: 0, typed: 0, seconds: 0 };
+  const warmUp = measured();
   await run(job, users, rooms, false, job.seconds / job.rounds, warmUp);
   await run(job, users, rooms, true, job.seconds / job.rounds, warmUp);
   for (let round = 0; round < job.rounds; round++) {
