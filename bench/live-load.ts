@@ -97,8 +97,10 @@ async function open(
       let refused = false;
       const refuse = (err: unknown) => {
         refused = true;
-        const errors = Array.isArray(err) ? (err as { message?: string; extensions?: { code?: string; retriable?: boolean } }[]) : [];
-        const code = errors[0]?.extensions?.code ?? (err as { code?: number })?.code ?? 'error';
+        const errors = Array.isArray(err) ? (err as { message?: string; extensions?: { code?: string; reason?: string; retriable?: boolean } }[]) : [];
+        // The reason too: SERVICE_UNAVAILABLE is a busy set-up queue (SUBSCRIPTIONS_BUSY) or a database that did not answer.
+        const reason = errors[0]?.extensions?.reason;
+        const code = `${errors[0]?.extensions?.code ?? (err as { code?: number })?.code ?? 'error'}${reason ? ` (${reason})` : ''}`;
         if (errors.some((e) => e.extensions?.retriable) && attempt < RESUBSCRIBE_ATTEMPTS) {
           troubles.add(`retried ${code}`);
           setTimeout(() => subscribe(payload, next, attempt + 1), 500 * attempt);
