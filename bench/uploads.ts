@@ -95,11 +95,8 @@ export async function uploadBench(url: string, progress: (line: string) => void,
   for (let i = 0; i < 20; i++) await ping();
   // sendChat round trips beside no upload, or beside two uploaders (the per-user limit on PUTs at once)
   // sending 1 MiB files back to back at `bytesPerSecond` (unpaced: loopback speed).
-  const conditions = [
-    { uploaders: null, ms: [] as number[], uploads: 0 },
-    { uploaders: { bytesPerSecond: PACED_BYTES_PER_SECOND }, ms: [] as number[], uploads: 0 },
-    { uploaders: { bytesPerSecond: undefined }, ms: [] as number[], uploads: 0 },
-  ];
+  const condition = (uploaders: { bytesPerSecond: number | undefined } | null) => ({ uploaders, ms: [] as number[], uploads: 0 });
+  const conditions = [condition(null), condition({ bytesPerSecond: PACED_BYTES_PER_SECOND }), condition({ bytesPerSecond: undefined })];
   const [idle, paced, loopback] = conditions;
   // The three conditions take turns, a slice each per round: a service still warming up (or slowing
   // down) shifts all three alike instead of favouring whichever ran last.

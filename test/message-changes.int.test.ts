@@ -13,28 +13,29 @@ const signUp = async () => {
   await run(command('SignUp', null, { userId: id, username: `u_${id.slice(0, 8)}`, passwordHash: 'x', displayName: 'U', email: null }));
   return id;
 };
+/** A room of `members`, without friendships: its rows written directly, as these tests are about the message row. */
+const roomOf = async (members: string[]) => {
+  const roomId = randomUUID();
+  const em = store.orm.em.fork();
+  await em.execute(`insert into rooms (id, name, created_at, last_seq, last_activity_at) values (?, 'r', now(), 0, now())`, [roomId]);
+  for (const id of members) await em.execute(`insert into room_members (room_id, user_id, last_read_seq, joined_at) values (?, ?, 0, now())`, [roomId, id]);
+  return roomId;
+};
 const messageOf = (decision: unknown) => (decision as { result: { message: MessageRecord } }).result.message;
 
 test('20 overlapping transactions reacting to one message lose no reaction: count 20, version 21', async () => {
   const users = await Promise.all(Array.from({ length: 20 }, signUp));
-  const roomId = randomUUID();
-  // Membership without friendships: the rooms table and members written directly, as the test is about the message row.
-  const em = store.orm.em.fork();
-  await em.execute(`insert into rooms (id, name, created_at, last_seq, last_activity_at) values (?, 'r', now(), 0, now())`, [roomId]);
-  for (const id of users) await em.execute(`insert into room_members (room_id, user_id, last_read_seq, joined_at) values (?, ?, 0, now())`, [roomId, id]);
+  const roomId = await roomOf(users);
   const sent = messageOf(await run(command('SendChat', users[0], { roomId, body: 'hi', clientMessageId: null, attachment: null })));
   const decisions = await Promise.all(users.map((id) => run(command('AddReaction', id, { roomId, messageId: sent.id, emoji: '🎉' }))));
   expect(decisions.map((d) => messageOf(d).version).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
-  const [row] = await em.execute('select version, (select count(*)::int from message_reactions where message_id = m.id) as n from messages m where id = ?', [sent.id]);
+  const [row] = await store.orm.em.fork().execute('select version, (select count(*)::int from message_reactions where message_id = m.id) as n from messages m where id = ?', [sent.id]);
   expect(row).toEqual({ version: 21, n: 20 });
 });
 
 test("a change's message is read by a statement PostgreSQL plans once per connection, and each read finds its own message", async () => {
   const [alice, bob] = await Promise.all([signUp(), signUp()]);
-  const roomId = randomUUID();
-  const em = store.orm.em.fork();
-  await em.execute(`insert into rooms (id, name, created_at, last_seq, last_activity_at) values (?, 'r', now(), 0, now())`, [roomId]);
-  for (const id of [alice, bob]) await em.execute(`insert into room_members (room_id, user_id, last_read_seq, joined_at) values (?, ?, 0, now())`, [roomId, id]);
+  const roomId = await roomOf([alice, bob]);
   const sent: MessageRecord[] = [];
   for (const body of ['one', 'two', 'three']) sent.push(messageOf(await run(command('SendChat', alice, { roomId, body, clientMessageId: null, attachment: null }))));
   // One transaction is one connection: its prepared statements are the ones these commands used.
